@@ -1,0 +1,51 @@
+# voicecontract — every target creates .venv on first use and installs the project from pyproject.toml.
+# `make contract` is the main job; `make test` runs everything CI runs.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup lint test contract generate check-generated serve bench mutants clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing voicecontract and its dev tools into $(VENV) …"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## create .venv and install the project with its dev extra
+
+lint: setup ## lint the spec (voicecontract lint), then ruff and mypy on src/
+	$(BIN)/voicecontract lint spec/openapi.yaml
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+
+generate: setup ## regenerate generated/ (models + packaged spec) from spec/ with the pinned generator
+	$(BIN)/voicecontract generate
+
+check-generated: setup ## fail with a diff when generated/ is stale
+	$(BIN)/voicecontract generate --check
+
+test: lint check-generated ## everything CI runs: lint, check-generated and the whole pytest suite
+	$(BIN)/python -m pytest
+
+contract: setup ## the main job: the contract suite against the embedded reference server
+	$(BIN)/voicecontract run
+
+serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and token)
+	$(BIN)/voicecontract serve
+
+bench: setup ## run the benchmarks in bench/ and print ratios
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+mutants: setup ## run the contract suite against each faulty server in tests/mutants/ and print caught/total
+	$(BIN)/python -m tests.mutants
+
+clean: ## remove .venv and caches
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

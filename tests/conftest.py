@@ -1,0 +1,34 @@
+"""Shared fixtures: the spec as a dict, and a way to write a broken copy of it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from voicecontract.spec import load_spec_file
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+
+
+@pytest.fixture(scope="session")
+def spec_doc() -> dict[str, Any]:
+    """The hand-maintained spec, loaded once (do not mutate; use ``spec_copy``)."""
+    return load_spec_file(SPEC_PATH)
+
+
+@pytest.fixture
+def spec_copy(spec_doc: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of the spec that a test may break."""
+    return copy.deepcopy(spec_doc)
+
+
+def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "broken.json") -> Path:
+    """Write a spec document to a file and return its path."""
+    path = tmp_path / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path

@@ -1,0 +1,153 @@
+"""The spec lint: the real spec is clean, and every rule fires on a spec that breaks it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.conftest import SPEC_PATH, write_spec
+from voicecontract.lint import RULE_CODES, lint_spec
+
+Doc = dict[str, Any]
+
+
+def op(doc: Doc, path: str, method: str = "post") -> Doc:
+    return doc["paths"][path][method]
+
+
+def schemas(doc: Doc) -> Doc:
+    return doc["components"]["schemas"]
+
+
+def codes(doc: Doc) -> set[str]:
+    return {i.code for i in lint_spec(doc, with_validator=False)}
+
+
+def test_the_spec_is_clean(spec_doc: Doc) -> None:
+    found = lint_spec(spec_doc)
+    assert found == [], "\n".join(i.render() for i in found)
+
+
+# Each entry breaks the spec in one way; the named rule must report it, with a JSON pointer.
+def _drop(d: Doc, key: str) -> None:
+    del d[key]
+
+
+def _rename(d: Doc, old: str, new: str) -> None:
+    d[new] = d.pop(old)
+
+
+BREAKERS: dict[str, tuple[str, Callable[[Doc], None]]] = {
+    "VC001": ("/paths", lambda d: op(d, "/v1/numbers/buy").update(responses="not a mapping")),
+    "VC002": ("/openapi", lambda d: d.update(openapi="3.0.3")),
+    "VC101": ("/paths/~1v1~1numbers/get", lambda d: _drop(op(d, "/v1/numbers", "get"), "operationId")),
+    "VC102": ("/paths/~1v1~1agents/get", lambda d: _drop(op(d, "/v1/agents", "get"), "summary")),
+    "VC103": ("/paths/~1v1~1agents~1create/post", lambda d: _drop(op(d, "/v1/agents/create"), "tags")),
+    "VC104": ("/paths/~1v1~1numbers~1cancel/post",
+              lambda d: (op(d, "/v1/numbers/cancel").update(security=[]), d.update(security=[]))),
+    "VC105": ("/paths/~1v1~1numbers~1link/post/responses",
+              lambda d: _rename(op(d, "/v1/numbers/link")["responses"], "201", "200")),
+    "VC106": ("/paths/~1v1~1numbers~1buy/post/responses",
+              lambda d: _drop(op(d, "/v1/numbers/buy")["responses"], "400")),
+    "VC107": ("/paths/~1v1~1agents~1list/get/responses",
+              lambda d: _drop(op(d, "/v1/agents/list", "get")["responses"], "401")),
+    "VC108": ("/paths/~1v1~1account_connections/get/responses",
+              lambda d: _drop(op(d, "/v1/account_connections", "get")["responses"], "404")),
+    "VC109": ("/paths/~1v1~1numbers~1update/post", lambda d: _drop(op(d, "/v1/numbers/update"), "description")),
+    "VC201": ("/paths/~1v1~1numbers~1update/post/requestBody/content/application~1json/examples/attach_agent/value",
+              lambda d: op(d, "/v1/numbers/update")["requestBody"]["content"]["application/json"]["examples"]
+              ["attach_agent"]["value"].update(outbound_only="yes")),
+    "VC202": ("/paths/~1v1~1numbers~1link/post/requestBody/content/application~1json",
+              lambda d: _drop(op(d, "/v1/numbers/link")["requestBody"]["content"]["application/json"], "examples")),
+    "VC301": ("/components/schemas/LLMFallback", lambda d: _drop(schemas(d)["LLMFallback"], "description")),
+    "VC302": ("/components/schemas/PhoneNumber/properties/label",
+              lambda d: _drop(schemas(d)["PhoneNumber"]["properties"]["label"], "description")),
+    "VC303": ("/components/parameters/Page", lambda d: _drop(d["components"]["parameters"]["Page"], "description")),
+    "VC401": ("/components/schemas/Orphan",
+              lambda d: schemas(d).update(Orphan={"type": "string", "description": "nobody uses me"})),
+    "VC501": ("/components/schemas/RimeCredentials/properties/rime_api_key",
+              lambda d: schemas(d)["RimeCredentials"]["properties"].update(
+                  rime_api_key={"type": "string", "description": "the key, unmarked"})),
+    "VC502": ("/components/schemas/TwilioCredentialsMasked/properties/twilio_auth_token",
+              lambda d: schemas(d)["TwilioCredentialsMasked"]["properties"]["twilio_auth_token"].update(
+                  {"$ref": "#/components/schemas/KeySecret"})),
+    "VC601": ("/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/operationId",
+              lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(operationId="nope")),
+    "VC602": ("/paths/~1v1~1agents~1create/post/responses/201/links/GetAgent/parameters/agent_id",
+              lambda d: op(d, "/v1/agents/create")["responses"]["201"]["links"]["GetAgent"].update(
+                  parameters={"agent_id": "$response.body#/id"})),
+    "VC603": ("/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/parameters/phone_number",
+              lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(
+                  parameters={"phone_number": "$response.body#/phone"})),
+}
+
+
+def test_every_rule_has_a_breaking_case() -> None:
+    assert set(BREAKERS) == set(RULE_CODES)
+
+
+@pytest.mark.parametrize("code", sorted(BREAKERS))
+def test_rule_fires_on_a_broken_spec(code: str, spec_copy: Doc) -> None:
+    where, breaker = BREAKERS[code]
+    breaker(spec_copy)
+    found = lint_spec(spec_copy, with_validator=code in ("VC001", "VC002"))
+    hits = [i for i in found if i.code == code]
+    assert hits, f"{code} did not fire; found: {[i.render() for i in found]}"
+    assert any(i.path.startswith(where) or where.startswith(i.path) for i in hits), [i.render() for i in hits]
+    assert all(i.name == RULE_CODES[code][0] for i in hits)
+
+
+def test_unmarked_secret_part_marking(spec_copy: Doc) -> None:
+    # writeOnly alone is not enough: all three markers are required together.
+    schemas(spec_copy)["RimeCredentials"]["properties"]["rime_api_key"] = {
+        "type": "string", "writeOnly": True, "description": "half marked"}
+    found = lint_spec(spec_copy, with_validator=False)
+    assert any("missing format: password, x-secret" in i.message for i in found if i.code == "VC501")
+
+
+def test_public_key_and_masked_fields_are_not_secrets(spec_doc: Doc) -> None:
+    # telnyx_public_key ends in _key but is public; VectorDatabase.api_key is a MaskedSecret.
+    assert "VC501" not in codes(spec_doc)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "voicecontract.cli", *args],
+                          capture_output=True, text=True, check=False)
+
+
+def test_cli_passes_on_the_spec() -> None:
+    proc = run_cli("lint", str(SPEC_PATH))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no issues" in proc.stdout
+
+
+def test_cli_fails_with_codes_on_a_broken_copy(tmp_path: Any, spec_copy: Doc) -> None:
+    BREAKERS["VC107"][1](spec_copy)
+    BREAKERS["VC401"][1](spec_copy)
+    proc = run_cli("lint", str(write_spec(tmp_path, spec_copy)))
+    assert proc.returncode == 1
+    assert "[VC107 response-401]" in proc.stdout and "[VC401 unused-component]" in proc.stdout
+    assert "/paths/~1v1~1agents~1list/get/responses" in proc.stdout
+
+
+def test_cli_json_output(tmp_path: Any, spec_copy: Doc) -> None:
+    BREAKERS["VC102"][1](spec_copy)
+    proc = run_cli("lint", str(write_spec(tmp_path, spec_copy)), "--format", "json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert [i["code"] for i in data["issues"]] == ["VC102"]
+
+
+def test_cli_unreadable_spec_is_a_usage_error(tmp_path: Any) -> None:
+    proc = run_cli("lint", str(tmp_path / "missing.yaml"))
+    assert proc.returncode == 2
+    assert "no such file" in proc.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: [unclosed", encoding="utf-8")
+    proc = run_cli("lint", str(bad))
+    assert proc.returncode == 2 and "not valid YAML" in proc.stderr
