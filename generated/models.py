@@ -401,14 +401,6 @@ Sampling temperature of the agent's LLM. **Ours:** 0 to 2, the OpenAI range.
 """
 
 
-IdleTimeSeconds = TypeAliasType(
-    "IdleTimeSeconds", Annotated[StrictInt | None, Field(ge=1, le=3600)]
-)
-"""
-Seconds of silence before the agent ends the call; `null` for the service default. **Ours:** 1 to 3600.
-"""
-
-
 DeepgramKeywordsAdditionalProperty = TypeAliasType(
     "DeepgramKeywordsAdditionalProperty",
     Annotated[StrictFloat, Field(ge=-100.0, le=100.0)],
@@ -4925,9 +4917,11 @@ class Agent(SpecModel):
     """
     Transcription keyword boosts; `null` for none.
     """
-    idle_time_seconds: IdleTimeSeconds | MISSING = MISSING
+    idle_time_seconds: Annotated[StrictInt | None | MISSING, Field(ge=1, le=3600)] = (
+        MISSING
+    )
     """
-    Seconds of silence before the agent ends the call; `null` for the default.
+    Seconds of silence before the agent ends the call; `null` for the service default. **Ours:** 1 to 3600.
     """
     llm_temperature: LlmTemperature = 0.0
     """
@@ -5029,9 +5023,11 @@ class AgentParams(SpecModel):
     """
     Transcription keyword boosts; `null` for none.
     """
-    idle_time_seconds: IdleTimeSeconds | MISSING = MISSING
+    idle_time_seconds: Annotated[StrictInt | None | MISSING, Field(ge=1, le=3600)] = (
+        MISSING
+    )
     """
-    Seconds of silence before the agent ends the call; `null` for the default.
+    Seconds of silence before the agent ends the call; `null` for the service default. **Ours:** 1 to 3600.
     """
     llm_temperature: LlmTemperature = 0.0
     """
@@ -5133,9 +5129,11 @@ class AgentUpdateParams(SpecModel):
     """
     Transcription keyword boosts; `null` for none.
     """
-    idle_time_seconds: IdleTimeSeconds | MISSING = MISSING
+    idle_time_seconds: Annotated[StrictInt | None | MISSING, Field(ge=1, le=3600)] = (
+        MISSING
+    )
     """
-    Seconds of silence before the agent ends the call; `null` for the default.
+    Seconds of silence before the agent ends the call; `null` for the service default. **Ours:** 1 to 3600.
     """
     llm_temperature: LlmTemperature | MISSING = MISSING
     """

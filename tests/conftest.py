@@ -32,3 +32,23 @@ def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "broken.json") -
     path = tmp_path / name
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+def pytest_report_header(config: Any) -> str:
+    from tests.agreement import EXAMPLES, SEED
+
+    return f"voicecontract: property seed {SEED} (VOICECONTRACT_SEED), {EXAMPLES} examples per schema"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.agreement import STATS
+
+    if not STATS:
+        return
+    valid = sum(c["valid"] for c in STATS.values())
+    rejected = sum(c["rejected"] for c in STATS.values())
+    tr = terminalreporter
+    tr.section("model/spec agreement")
+    tr.write_line(f"{len(STATS)} schemas covered; {valid} valid instances accepted and round-tripped; "
+                  f"{rejected} mutated instances rejected by both the spec and the model")
+    tr.write_line("schemas: " + ", ".join(sorted(STATS)))
