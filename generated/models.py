@@ -77,14 +77,15 @@ HttpUrl = TypeAliasType(
         Field(
             examples=["https://api.example.com/context"],
             max_length=2048,
-            pattern="^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?$",
+            pattern="^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?][A-Za-z0-9._~!\\$&'()*+,;=:@/?%-]*)?$",
         ),
     ],
 )
 """
 An absolute `http` or `https` URL. **Ours:** host of letters, digits, dots and hyphens, an
 optional port, then an optional path and query of URL characters (no spaces, no fragment);
-at most 2048 characters.
+at most 2048 characters. (`$` is escaped in the character class so that every regex
+dialect in the tool chain, fastjsonschema's included, reads the pattern the same way.)
 
 """
 
@@ -96,7 +97,7 @@ HttpsUrl = TypeAliasType(
         Field(
             examples=["https://login.example.com/oauth/token"],
             max_length=2048,
-            pattern="^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?$",
+            pattern="^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?][A-Za-z0-9._~!\\$&'()*+,;=:@/?%-]*)?$",
         ),
     ],
 )
@@ -1443,7 +1444,8 @@ class RemoveFromSteeringPoolRequest(SpecModel):
 
 
 TwilioAccountSid = TypeAliasType(
-    "TwilioAccountSid", Annotated[StrictStr, Field(pattern="^AC[0-9a-fA-F]{32}$")]
+    "TwilioAccountSid",
+    Annotated[StrictStr, Field(max_length=34, pattern="^AC[0-9a-fA-F]{32}$")],
 )
 """
 A Twilio Account SID: `AC` and 32 hexadecimal digits (34 characters), the shape Twilio's own
@@ -1554,7 +1556,7 @@ HttpToken = TypeAliasType(
     "HttpToken",
     Annotated[
         StrictStr,
-        Field(max_length=256, min_length=1, pattern="^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"),
+        Field(max_length=256, min_length=1, pattern="^[!#\\$%&'*+.^_`|~0-9A-Za-z-]+$"),
     ],
 )
 """

@@ -137,8 +137,17 @@ def mutations(draw: st.DrawFn, value: Any) -> tuple[str, Any]:
     if op == "tag":
         return f"tag {where}/type", replaced(value, path, {**node, "type": node["type"] + "_bogus"})
     if op == "string":
-        variants = [node + " ", " " + node, node + "\n", "", "*" + node, node * 40 + "x" * 300,
-                    "\u00a0" + node, "bogus_value", node + "\t"]
+        variants = [
+            node + " ",
+            " " + node,
+            node + "\n",
+            "",
+            "*" + node,
+            node * 40 + "x" * 300,
+            "\u00a0" + node,
+            "bogus_value",
+            node + "\t",
+        ]
         new = draw(st.sampled_from(variants))
         return f"string {where} -> {new[:40]!r}", replaced(value, path, new)
     new = draw(st.sampled_from([node + 1e9, -abs(node) - 1e9, 0, -1, 1e308, node + 0.5, 2**64]))

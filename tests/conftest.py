@@ -49,6 +49,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     rejected = sum(c["rejected"] for c in STATS.values())
     tr = terminalreporter
     tr.section("model/spec agreement")
-    tr.write_line(f"{len(STATS)} schemas covered; {valid} valid instances accepted and round-tripped; "
-                  f"{rejected} mutated instances rejected by both the spec and the model")
+    tr.write_line(
+        f"{len(STATS)} schemas covered; {valid} valid instances accepted and round-tripped; "
+        f"{rejected} mutated instances rejected by both the spec and the model"
+    )
     tr.write_line("schemas: " + ", ".join(sorted(STATS)))

@@ -48,42 +48,75 @@ BREAKERS: dict[str, tuple[str, Callable[[Doc], None]]] = {
     "VC101": ("/paths/~1v1~1numbers/get", lambda d: _drop(op(d, "/v1/numbers", "get"), "operationId")),
     "VC102": ("/paths/~1v1~1agents/get", lambda d: _drop(op(d, "/v1/agents", "get"), "summary")),
     "VC103": ("/paths/~1v1~1agents~1create/post", lambda d: _drop(op(d, "/v1/agents/create"), "tags")),
-    "VC104": ("/paths/~1v1~1numbers~1cancel/post",
-              lambda d: (op(d, "/v1/numbers/cancel").update(security=[]), d.update(security=[]))),
-    "VC105": ("/paths/~1v1~1numbers~1link/post/responses",
-              lambda d: _rename(op(d, "/v1/numbers/link")["responses"], "201", "200")),
-    "VC106": ("/paths/~1v1~1numbers~1buy/post/responses",
-              lambda d: _drop(op(d, "/v1/numbers/buy")["responses"], "400")),
-    "VC107": ("/paths/~1v1~1agents~1list/get/responses",
-              lambda d: _drop(op(d, "/v1/agents/list", "get")["responses"], "401")),
-    "VC108": ("/paths/~1v1~1account_connections/get/responses",
-              lambda d: _drop(op(d, "/v1/account_connections", "get")["responses"], "404")),
+    "VC104": (
+        "/paths/~1v1~1numbers~1cancel/post",
+        lambda d: (op(d, "/v1/numbers/cancel").update(security=[]), d.update(security=[])),
+    ),
+    "VC105": (
+        "/paths/~1v1~1numbers~1link/post/responses",
+        lambda d: _rename(op(d, "/v1/numbers/link")["responses"], "201", "200"),
+    ),
+    "VC106": (
+        "/paths/~1v1~1numbers~1buy/post/responses",
+        lambda d: _drop(op(d, "/v1/numbers/buy")["responses"], "400"),
+    ),
+    "VC107": (
+        "/paths/~1v1~1agents~1list/get/responses",
+        lambda d: _drop(op(d, "/v1/agents/list", "get")["responses"], "401"),
+    ),
+    "VC108": (
+        "/paths/~1v1~1account_connections/get/responses",
+        lambda d: _drop(op(d, "/v1/account_connections", "get")["responses"], "404"),
+    ),
     "VC109": ("/paths/~1v1~1numbers~1update/post", lambda d: _drop(op(d, "/v1/numbers/update"), "description")),
-    "VC201": ("/paths/~1v1~1numbers~1update/post/requestBody/content/application~1json/examples/attach_agent/value",
-              lambda d: op(d, "/v1/numbers/update")["requestBody"]["content"]["application/json"]["examples"]
-              ["attach_agent"]["value"].update(outbound_only="yes")),
-    "VC202": ("/paths/~1v1~1numbers~1link/post/requestBody/content/application~1json",
-              lambda d: _drop(op(d, "/v1/numbers/link")["requestBody"]["content"]["application/json"], "examples")),
+    "VC201": (
+        "/paths/~1v1~1numbers~1update/post/requestBody/content/application~1json/examples/attach_agent/value",
+        lambda d: op(d, "/v1/numbers/update")["requestBody"]["content"]["application/json"]["examples"]["attach_agent"][
+            "value"
+        ].update(outbound_only="yes"),
+    ),
+    "VC202": (
+        "/paths/~1v1~1numbers~1link/post/requestBody/content/application~1json",
+        lambda d: _drop(op(d, "/v1/numbers/link")["requestBody"]["content"]["application/json"], "examples"),
+    ),
     "VC301": ("/components/schemas/LLMFallback", lambda d: _drop(schemas(d)["LLMFallback"], "description")),
-    "VC302": ("/components/schemas/PhoneNumber/properties/label",
-              lambda d: _drop(schemas(d)["PhoneNumber"]["properties"]["label"], "description")),
+    "VC302": (
+        "/components/schemas/PhoneNumber/properties/label",
+        lambda d: _drop(schemas(d)["PhoneNumber"]["properties"]["label"], "description"),
+    ),
     "VC303": ("/components/parameters/Page", lambda d: _drop(d["components"]["parameters"]["Page"], "description")),
-    "VC401": ("/components/schemas/Orphan",
-              lambda d: schemas(d).update(Orphan={"type": "string", "description": "nobody uses me"})),
-    "VC501": ("/components/schemas/RimeCredentials/properties/rime_api_key",
-              lambda d: schemas(d)["RimeCredentials"]["properties"].update(
-                  rime_api_key={"type": "string", "description": "the key, unmarked"})),
-    "VC502": ("/components/schemas/TwilioCredentialsMasked/properties/twilio_auth_token",
-              lambda d: schemas(d)["TwilioCredentialsMasked"]["properties"]["twilio_auth_token"].update(
-                  {"$ref": "#/components/schemas/KeySecret"})),
-    "VC601": ("/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/operationId",
-              lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(operationId="nope")),
-    "VC602": ("/paths/~1v1~1agents~1create/post/responses/201/links/GetAgent/parameters/agent_id",
-              lambda d: op(d, "/v1/agents/create")["responses"]["201"]["links"]["GetAgent"].update(
-                  parameters={"agent_id": "$response.body#/id"})),
-    "VC603": ("/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/parameters/phone_number",
-              lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(
-                  parameters={"phone_number": "$response.body#/phone"})),
+    "VC401": (
+        "/components/schemas/Orphan",
+        lambda d: schemas(d).update(Orphan={"type": "string", "description": "nobody uses me"}),
+    ),
+    "VC501": (
+        "/components/schemas/RimeCredentials/properties/rime_api_key",
+        lambda d: schemas(d)["RimeCredentials"]["properties"].update(
+            rime_api_key={"type": "string", "description": "the key, unmarked"}
+        ),
+    ),
+    "VC502": (
+        "/components/schemas/TwilioCredentialsMasked/properties/twilio_auth_token",
+        lambda d: schemas(d)["TwilioCredentialsMasked"]["properties"]["twilio_auth_token"].update(
+            {"$ref": "#/components/schemas/KeySecret"}
+        ),
+    ),
+    "VC601": (
+        "/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/operationId",
+        lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(operationId="nope"),
+    ),
+    "VC602": (
+        "/paths/~1v1~1agents~1create/post/responses/201/links/GetAgent/parameters/agent_id",
+        lambda d: op(d, "/v1/agents/create")["responses"]["201"]["links"]["GetAgent"].update(
+            parameters={"agent_id": "$response.body#/id"}
+        ),
+    ),
+    "VC603": (
+        "/paths/~1v1~1numbers~1buy/post/responses/201/links/GetNumber/parameters/phone_number",
+        lambda d: op(d, "/v1/numbers/buy")["responses"]["201"]["links"]["GetNumber"].update(
+            parameters={"phone_number": "$response.body#/phone"}
+        ),
+    ),
 }
 
 
@@ -105,7 +138,10 @@ def test_rule_fires_on_a_broken_spec(code: str, spec_copy: Doc) -> None:
 def test_unmarked_secret_part_marking(spec_copy: Doc) -> None:
     # writeOnly alone is not enough: all three markers are required together.
     schemas(spec_copy)["RimeCredentials"]["properties"]["rime_api_key"] = {
-        "type": "string", "writeOnly": True, "description": "half marked"}
+        "type": "string",
+        "writeOnly": True,
+        "description": "half marked",
+    }
     found = lint_spec(spec_copy, with_validator=False)
     assert any("missing format: password, x-secret" in i.message for i in found if i.code == "VC501")
 
@@ -116,8 +152,9 @@ def test_public_key_and_masked_fields_are_not_secrets(spec_doc: Doc) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "voicecontract.cli", *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "voicecontract.cli", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_passes_on_the_spec() -> None:

@@ -41,8 +41,13 @@ def _scratch_project(tmp_path: Path) -> Path:
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "voicecontract.cli", "generate", "--check"],
-                          cwd=root, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "voicecontract.cli", "generate", "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_check_generated_fails_with_a_diff_on_a_hand_edited_model(tmp_path: Path) -> None:
@@ -50,8 +55,9 @@ def test_check_generated_fails_with_a_diff_on_a_hand_edited_model(tmp_path: Path
     assert _check(root).returncode == 0
     models = root / "generated" / "models.py"
     text = models.read_text(encoding="utf-8")
-    models.write_text(text.replace("class PhoneNumber(SpecModel):", "class PhoneNumber(SpecModel):  # tweak"),
-                      encoding="utf-8")
+    models.write_text(
+        text.replace("class PhoneNumber(SpecModel):", "class PhoneNumber(SpecModel):  # tweak"), encoding="utf-8"
+    )
     proc = _check(root)
     assert proc.returncode == 1
     assert "-class PhoneNumber(SpecModel):  # tweak" in proc.stdout
@@ -61,20 +67,31 @@ def test_check_generated_fails_with_a_diff_on_a_hand_edited_model(tmp_path: Path
 def test_check_generated_fails_when_the_spec_changes(tmp_path: Path) -> None:
     root = _scratch_project(tmp_path)
     spec = root / "spec" / "openapi.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8").replace(
-        "description: A short human-readable name.", "description: A short name."), encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace(
+            "description: A short human-readable name.", "description: A short name."
+        ),
+        encoding="utf-8",
+    )
     proc = _check(root)
     assert proc.returncode == 1 and "A short name." in proc.stdout
 
 
 def test_models_import_from_a_built_wheel(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = out.glob("voicecontract-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"voicecontract/_generated/models.py", "voicecontract/_generated/openapi.json",
-            "voicecontract/models.py", "voicecontract/py.typed"} <= set(names)
+    assert {
+        "voicecontract/_generated/models.py",
+        "voicecontract/_generated/openapi.json",
+        "voicecontract/models.py",
+        "voicecontract/py.typed",
+    } <= set(names)
     probe = (
         "import voicecontract, voicecontract.models as m, voicecontract.spec as s\n"
         "assert '.whl' in voicecontract.__file__, voicecontract.__file__\n"
@@ -83,8 +100,13 @@ def test_models_import_from_a_built_wheel(tmp_path: Path) -> None:
         "print(UpdateNumberRequest.model_validate({'label': 'x'}).label)\n"
     )
     # The wheel is zip-importable (pure Python); put it first on sys.path, ahead of the editable install.
-    proc = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(wheel)!r})\n" + probe],
-                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(wheel)!r})\n" + probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "x"
 
@@ -100,15 +122,29 @@ def test_wrong_action_type_in_an_agent_update_is_exactly_one_error_naming_the_ta
     assert "'action_teleport'" in issue.message and "'action_transfer_call'" in issue.message
 
 
-@pytest.mark.parametrize(("schema", "payload", "path"), [
-    ("AgentParams", {"prompt": {}, "voice": {"type": "voice_robot"}}, "/voice"),
-    ("AgentParams", {"prompt": {}, "voice": {"type": "voice_azure", "voice_name": "v"},
-                     "actions": [{"type": "action_transfer_call", "config": {"phone_number": "+14155550100"},
-                                  "action_trigger": {"type": "action_trigger_magic"}}]},
-     "/actions/0/action_trigger"),
-    ("AccountConnectionParams", {"type": "account_connection_skype", "credentials": {}}, ""),
-    ("AccountConnectionUpdateParams", {"type": "account_connection_skype"}, ""),
-])
+@pytest.mark.parametrize(
+    ("schema", "payload", "path"),
+    [
+        ("AgentParams", {"prompt": {}, "voice": {"type": "voice_robot"}}, "/voice"),
+        (
+            "AgentParams",
+            {
+                "prompt": {},
+                "voice": {"type": "voice_azure", "voice_name": "v"},
+                "actions": [
+                    {
+                        "type": "action_transfer_call",
+                        "config": {"phone_number": "+14155550100"},
+                        "action_trigger": {"type": "action_trigger_magic"},
+                    }
+                ],
+            },
+            "/actions/0/action_trigger",
+        ),
+        ("AccountConnectionParams", {"type": "account_connection_skype", "credentials": {}}, ""),
+        ("AccountConnectionUpdateParams", {"type": "account_connection_skype"}, ""),
+    ],
+)
 def test_every_union_reports_one_tag_error(schema: str, payload: Any, path: str) -> None:
     with pytest.raises(PayloadError) as info:
         validate(schema, payload)
@@ -160,10 +196,14 @@ def test_required_fields_are_required_not_sentinel_defaults() -> None:
     with pytest.raises(PayloadError) as info:
         validate("LinkNumberRequest", {})
     assert {(i.path, i.code) for i in info.value.issues} == {
-        ("/phone_number", "missing"), ("/telephony_account_connection", "missing")}
+        ("/phone_number", "missing"),
+        ("/telephony_account_connection", "missing"),
+    }
     with pytest.raises(PayloadError):
-        validate("TwilioAccountConnectionParams", {"credentials": {"twilio_account_sid": "AC" + "0" * 32,
-                                                                   "twilio_auth_token": "t0ken"}})
+        validate(
+            "TwilioAccountConnectionParams",
+            {"credentials": {"twilio_account_sid": "AC" + "0" * 32, "twilio_auth_token": "t0ken"}},
+        )
 
 
 def test_json_integers_accept_whole_floats_only() -> None:

@@ -21,8 +21,9 @@ from voicecontract.lint import _example_sites
 from voicecontract.spec import packaged_spec
 from voicecontract.validators import adapter, dump
 
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck)
+)
 
 
 def model_accepts(name: str, value: Any) -> tuple[bool, Any]:
@@ -75,8 +76,11 @@ def _component_of(spec: dict[str, Any], schema_pointer: str) -> str | None:
     return None
 
 
-EXAMPLE_SITES = [(at, comp, value) for at, schema_at, value in _example_sites(packaged_spec())
-                 if (comp := _component_of(packaged_spec(), schema_at)) is not None]
+EXAMPLE_SITES = [
+    (at, comp, value)
+    for at, schema_at, value in _example_sites(packaged_spec())
+    if (comp := _component_of(packaged_spec(), schema_at)) is not None
+]
 
 
 def test_examples_cover_the_request_and_response_bodies() -> None:

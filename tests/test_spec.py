@@ -12,21 +12,40 @@ from voicecontract.spec import iter_operations, resolve
 Doc = dict[str, Any]
 
 OPERATIONS = {
-    ("get", "/v1/numbers/list"), ("get", "/v1/numbers"), ("post", "/v1/numbers/buy"),
-    ("post", "/v1/numbers/update"), ("post", "/v1/numbers/cancel"), ("post", "/v1/numbers/link"),
-    ("get", "/v1/agents/list"), ("get", "/v1/agents"), ("post", "/v1/agents/create"), ("post", "/v1/agents/update"),
-    ("get", "/v1/account_connections/list"), ("get", "/v1/account_connections"),
-    ("post", "/v1/account_connections/create"), ("post", "/v1/account_connections/update"),
+    ("get", "/v1/numbers/list"),
+    ("get", "/v1/numbers"),
+    ("post", "/v1/numbers/buy"),
+    ("post", "/v1/numbers/update"),
+    ("post", "/v1/numbers/cancel"),
+    ("post", "/v1/numbers/link"),
+    ("get", "/v1/agents/list"),
+    ("get", "/v1/agents"),
+    ("post", "/v1/agents/create"),
+    ("post", "/v1/agents/update"),
+    ("get", "/v1/account_connections/list"),
+    ("get", "/v1/account_connections"),
+    ("post", "/v1/account_connections/create"),
+    ("post", "/v1/account_connections/update"),
     ("post", "/v1/account_connections/add_to_steering_pool"),
     ("post", "/v1/account_connections/remove_from_steering_pool"),
 }
 
 CONNECTION_TYPES = [
-    "account_connection_twilio", "account_connection_openai", "account_connection_google",
-    "account_connection_azure_llm", "account_connection_elevenlabs", "account_connection_deepgram",
-    "account_connection_cartesia", "account_connection_playht", "account_connection_rime",
-    "account_connection_azure_speech", "account_connection_assemblyai", "account_connection_deepseek",
-    "account_connection_telnyx", "account_connection_un_pw_oauth", "account_connection_login_key_oauth",
+    "account_connection_twilio",
+    "account_connection_openai",
+    "account_connection_google",
+    "account_connection_azure_llm",
+    "account_connection_elevenlabs",
+    "account_connection_deepgram",
+    "account_connection_cartesia",
+    "account_connection_playht",
+    "account_connection_rime",
+    "account_connection_azure_speech",
+    "account_connection_assemblyai",
+    "account_connection_deepseek",
+    "account_connection_telnyx",
+    "account_connection_un_pw_oauth",
+    "account_connection_login_key_oauth",
     "account_connection_external_api_key",
 ]
 
@@ -52,12 +71,20 @@ def test_exactly_the_docs_operations(spec_doc: Doc) -> None:
     assert found == OPERATIONS
 
 
-@pytest.mark.parametrize(("path", "param"), [
-    ("/v1/numbers", "phone_number"), ("/v1/numbers/update", "phone_number"), ("/v1/numbers/cancel", "phone_number"),
-    ("/v1/agents", "id"), ("/v1/agents/update", "id"), ("/v1/account_connections", "id"),
-    ("/v1/account_connections/update", "id"), ("/v1/account_connections/add_to_steering_pool", "id"),
-    ("/v1/account_connections/remove_from_steering_pool", "id"),
-])
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/v1/numbers", "phone_number"),
+        ("/v1/numbers/update", "phone_number"),
+        ("/v1/numbers/cancel", "phone_number"),
+        ("/v1/agents", "id"),
+        ("/v1/agents/update", "id"),
+        ("/v1/account_connections", "id"),
+        ("/v1/account_connections/update", "id"),
+        ("/v1/account_connections/add_to_steering_pool", "id"),
+        ("/v1/account_connections/remove_from_steering_pool", "id"),
+    ],
+)
 def test_addressing_query_parameters(spec_doc: Doc, path: str, param: str) -> None:
     item = spec_doc["paths"][path]
     op = item.get("get") or item["post"]
@@ -128,7 +155,10 @@ def test_seed_request_example_maps_the_docs_values(spec_doc: Doc) -> None:
     seed = media["examples"]["seed"]
     value = seed["value"]
     assert (value["label"], value["outbound_only"], value["description"]) == (
-        "My Phone Number", False, "Business line for customer service")
+        "My Phone Number",
+        False,
+        "Business line for customer service",
+    )
     agent = value["inbound_agent"]
     assert agent["prompt"]["content"] == "You are a helpful assistant..."
     assert agent["actions"][0]["type"] == "action_transfer_call"
@@ -147,8 +177,10 @@ def test_every_operation_has_a_valid_request_example(spec_doc: Doc) -> None:
 
 def _links(spec_doc: Doc, path: str, status: str = "201") -> dict[str, Any]:
     op = spec_doc["paths"][path]["post"]
-    return {name: (link["operationId"], link.get("parameters", {}), link.get("requestBody"))
-            for name, link in op["responses"][status]["links"].items()}
+    return {
+        name: (link["operationId"], link.get("parameters", {}), link.get("requestBody"))
+        for name, link in op["responses"][status]["links"].items()
+    }
 
 
 def test_links_cover_the_client_flows(spec_doc: Doc) -> None:
@@ -160,8 +192,12 @@ def test_links_cover_the_client_flows(spec_doc: Doc) -> None:
     assert agent["BuyNumberWithAgent"][2] == {"inbound_agent": "$response.body#/id"}
     conn = _links(spec_doc, "/v1/account_connections/create")
     assert {v[0] for v in conn.values()} >= {
-        "get_account_connection", "update_account_connection", "link_number",
-        "add_to_steering_pool", "remove_from_steering_pool"}
+        "get_account_connection",
+        "update_account_connection",
+        "link_number",
+        "add_to_steering_pool",
+        "remove_from_steering_pool",
+    }
     assert conn["LinkNumber"][2] == {"telephony_account_connection": "$response.body#/id"}
     pool = _links(spec_doc, "/v1/account_connections/add_to_steering_pool")
     assert pool["RemoveFromSteeringPool"][2] == {"phone_number": "$response.body#/steering_pool/0"}

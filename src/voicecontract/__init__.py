@@ -16,6 +16,7 @@ __all__ = [
     "PayloadError",
     "__version__",
     "check_credentials",
+    "check_payload",
     "validate",
     "validate_credentials",
 ]
@@ -25,12 +26,20 @@ _LAZY = {
     "Issue": "voicecontract.errors",
     "PayloadError": "voicecontract.errors",
     "check_credentials": "voicecontract.validators",
+    "check_payload": "voicecontract.validators",
     "validate": "voicecontract.validators",
     "validate_credentials": "voicecontract.validators",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from voicecontract.errors import Issue, PayloadError
+    from voicecontract.validators import (
+        CredentialReport,
+        check_credentials,
+        check_payload,
+        validate,
+        validate_credentials,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -50,8 +50,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
         ops = sum(1 for p in spec.get("paths", {}).values() if isinstance(p, dict) for m in p if m != "parameters")
         schemas = len(spec.get("components", {}).get("schemas", {}))
         verdict = f"{len(found)} issue(s)" if found else "no issues"
-        print(f"{label}: {verdict} ({ops} operations, {schemas} schemas, {len(RULE_CODES)} rules)",
-              file=sys.stderr if found else sys.stdout)
+        print(
+            f"{label}: {verdict} ({ops} operations, {schemas} schemas, {len(RULE_CODES)} rules)",
+            file=sys.stderr if found else sys.stdout,
+        )
     return EXIT_FAIL if found else EXIT_OK
 
 
@@ -78,6 +80,93 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    return Path(source).read_bytes()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a JSON document: credentials of a connection type, or any schema of the spec."""
+    from voicecontract.credentials import normalize_type, tables
+    from voicecontract.errors import Issue, PayloadError
+    from voicecontract.validators import check_payload, parse_json, schema_names
+
+    if args.list_types:
+        print("\n".join(sorted(tables())))
+        return EXIT_OK
+    if args.list_schemas:
+        print("\n".join(schema_names()))
+        return EXIT_OK
+    try:
+        raw = _read_input(args.file)
+    except OSError as exc:
+        print(f"voicecontract validate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    schema: str | None = None
+    label = ""
+    if args.type is not None:
+        short = normalize_type(args.type)
+        if short is None:
+            print(
+                f"voicecontract validate: unknown connection type {args.type!r}; one of: {', '.join(sorted(tables()))}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        schema, label = tables()[short].credentials_schema, f"{short} credentials"
+    elif args.schema is not None:
+        if args.schema not in schema_names():
+            print(
+                f"voicecontract validate: no schema named {args.schema!r} (list them with --list-schemas)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        schema, label = args.schema, args.schema
+    issues: list[Issue]
+    try:
+        doc = parse_json(raw)
+    except PayloadError as exc:
+        issues = list(exc.issues)
+        doc = None
+    else:
+        if schema is None:
+            if isinstance(doc, dict) and str(doc.get("type", "")).startswith("account_connection_"):
+                schema, label = "AccountConnectionParams", "AccountConnectionParams"
+            else:
+                print(
+                    "voicecontract validate: say what the document is: --type TYPE for credentials, "
+                    "--schema NAME for any schema of the spec",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+        issues = check_payload(schema, doc, strict=args.strict)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = [i for i in issues if i.severity == "warning"]
+    source = "stdin" if args.file == "-" else args.file
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "source": source,
+                    "schema": label or schema,
+                    "valid": not errors,
+                    "errors": [i.as_dict() for i in errors],
+                    "warnings": [i.as_dict() for i in warnings],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for item in issues:
+            print(item.render())
+        verdict = "valid" if not errors else f"invalid: {len(errors)} error(s)"
+        print(
+            f"{source}: {verdict}, {len(warnings)} warning(s) ({label or schema or 'JSON'})",
+            file=sys.stderr if errors else sys.stdout,
+        )
+    return EXIT_FAIL if errors else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
@@ -91,19 +180,44 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("lint", help="check the OpenAPI spec (validator + voicecontract rules)",
-                       description="Validate an OpenAPI document with openapi-spec-validator and voicecontract's "
-                                   "rules; each finding names its rule code and JSON pointer.")
+    p = sub.add_parser(
+        "lint",
+        help="check the OpenAPI spec (validator + voicecontract rules)",
+        description="Validate an OpenAPI document with openapi-spec-validator and voicecontract's "
+        "rules; each finding names its rule code and JSON pointer.",
+    )
     p.add_argument("spec", nargs="?", help="spec file (default: spec/openapi.yaml, else the packaged spec)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--list-rules", action="store_true", help="list the rule codes and exit")
     p.set_defaults(func=cmd_lint)
 
-    p = sub.add_parser("generate", help="regenerate generated/ from spec/ (models + packaged spec)",
-                       description="Run the pinned datamodel-code-generator with pyproject's [tool.datamodel-codegen] "
-                                   "and write generated/. With --check, write nothing and fail with a diff if stale.")
+    p = sub.add_parser(
+        "generate",
+        help="regenerate generated/ from spec/ (models + packaged spec)",
+        description="Run the pinned datamodel-code-generator with pyproject's [tool.datamodel-codegen] "
+        "and write generated/. With --check, write nothing and fail with a diff if stale.",
+    )
     p.add_argument("--check", action="store_true", help="fail with a diff when generated/ is stale")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser(
+        "validate",
+        help="validate a JSON payload: credentials (--type) or any schema (--schema)",
+        description="Validate a JSON document read from FILE or stdin ('-'). With --type, the document is the "
+        "credentials object of that connection type, checked by the spec and the provider rules. With "
+        "--schema, any schema of the spec. Without either, an account connection "
+        '({"type": "account_connection_…", "credentials": …}). Exit 0 valid (warnings are shown), '
+        "1 invalid, 2 usage error. Secrets are never printed.",
+    )
+    p.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="JSON file, or - for stdin (default)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--type", metavar="CONNECTION_TYPE", help="e.g. twilio or account_connection_twilio")
+    what.add_argument("--schema", metavar="NAME", help="a component schema of the spec, e.g. UpdateNumberRequest")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--list-types", action="store_true", help="list the connection types and exit")
+    p.add_argument("--list-schemas", action="store_true", help="list the schema names and exit")
+    p.set_defaults(func=cmd_validate)
     return parser
 
 

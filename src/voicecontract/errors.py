@@ -62,29 +62,64 @@ class PayloadError(ValueError):
 CODES: dict[str, str] = {
     "missing": "missing",
     "extra_forbidden": "extra_field",
-    "string_type": "type", "int_type": "type", "float_type": "type", "bool_type": "type",
-    "model_type": "type", "model_attributes_type": "type", "dict_type": "type", "list_type": "type",
-    "none_required": "type", "is_instance_of": "type", "finite_number": "type", "int_parsing": "type",
-    "float_parsing": "type", "bool_parsing": "type", "string_unicode": "type",
+    "string_type": "type",
+    "int_type": "type",
+    "float_type": "type",
+    "bool_type": "type",
+    "model_type": "type",
+    "model_attributes_type": "type",
+    "dict_type": "type",
+    "list_type": "type",
+    "none_required": "type",
+    "is_instance_of": "type",
+    "finite_number": "type",
+    "int_parsing": "type",
+    "float_parsing": "type",
+    "bool_parsing": "type",
+    "string_unicode": "type",
     "string_pattern_mismatch": "pattern",
-    "string_too_short": "min_length", "string_too_long": "max_length",
-    "too_short": "min_items", "too_long": "max_items",
-    "greater_than": "minimum", "greater_than_equal": "minimum",
-    "less_than": "maximum", "less_than_equal": "maximum",
-    "literal_error": "enum", "enum": "enum",
-    "union_tag_invalid": "invalid_tag", "union_tag_not_found": "missing_tag",
-    "json_invalid": "invalid_json", "json_type": "type",
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "too_short": "min_items",
+    "too_long": "max_items",
+    "greater_than": "minimum",
+    "greater_than_equal": "minimum",
+    "less_than": "maximum",
+    "less_than_equal": "maximum",
+    "literal_error": "enum",
+    "enum": "enum",
+    "union_tag_invalid": "invalid_tag",
+    "union_tag_not_found": "missing_tag",
+    "json_invalid": "invalid_json",
+    "json_type": "type",
 }
 
 MISMATCH = {
-    "string_type", "int_type", "float_type", "bool_type", "model_type", "model_attributes_type",
-    "dict_type", "list_type", "none_required", "is_instance_of", "json_type",
+    "string_type",
+    "int_type",
+    "float_type",
+    "bool_type",
+    "model_type",
+    "model_attributes_type",
+    "dict_type",
+    "list_type",
+    "none_required",
+    "is_instance_of",
+    "json_type",
 }
 
 JSON_TYPE_OF_MISMATCH = {
-    "string_type": "string", "int_type": "integer", "float_type": "number", "bool_type": "boolean",
-    "model_type": "object", "model_attributes_type": "object", "dict_type": "object", "list_type": "array",
-    "none_required": "null", "is_instance_of": "object", "json_type": "JSON",
+    "string_type": "string",
+    "int_type": "integer",
+    "float_type": "number",
+    "bool_type": "boolean",
+    "model_type": "object",
+    "model_attributes_type": "object",
+    "dict_type": "object",
+    "list_type": "array",
+    "none_required": "null",
+    "is_instance_of": "object",
+    "json_type": "JSON",
 }
 
 
@@ -146,17 +181,17 @@ def _message(err: Any, code: str, value_type: str) -> str:
     if etype == "string_pattern_mismatch":
         return f"does not match the required format (pattern {ctx.get('pattern')})"
     if etype == "union_tag_invalid":
-        return (f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r}; "
-                f"expected one of: {ctx.get('expected_tags')}")
+        return (
+            f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r}; "
+            f"expected one of: {ctx.get('expected_tags')}"
+        )
     if etype == "union_tag_not_found":
         return f"the discriminator field {str(ctx.get('discriminator', 'type')).strip(chr(39))} is missing"
     msg = str(err.get("msg", "invalid value"))
     return msg[0].lower() + msg[1:] if msg else "invalid value"
 
 
-def issues_from_validation_error(
-    exc: ValidationError, data: Any, *, prefix: Sequence[str | int] = ()
-) -> list[Issue]:
+def issues_from_validation_error(exc: ValidationError, data: Any, *, prefix: Sequence[str | int] = ()) -> list[Issue]:
     """Translate a pydantic ValidationError on ``data`` into voicecontract issues.
 
     Locations become JSON pointers into ``data`` (behind ``prefix``); errors of union members
@@ -196,13 +231,19 @@ def issues_from_validation_error(
                 if label not in explaining:
                     keep.difference_update(idxs)
         else:
-            expected = sorted({JSON_TYPE_OF_MISMATCH.get(located[i].error["type"], "another type")
-                               for idxs in live.values() for i in idxs})
+            expected = sorted(
+                {
+                    JSON_TYPE_OF_MISMATCH.get(located[i].error["type"], "another type")
+                    for idxs in live.values()
+                    for i in idxs
+                }
+            )
             for idxs in live.values():
                 keep.difference_update(idxs)
             value = _value_at(data, fork_tokens)
-            collapsed.append(Issue(pointer(*prefix, *fork_tokens), "type",
-                                   f"expected {_or(expected)}, got {json_type(value)}"))
+            collapsed.append(
+                Issue(pointer(*prefix, *fork_tokens), "type", f"expected {_or(expected)}, got {json_type(value)}")
+            )
 
     issues: list[Issue] = []
     for idx in sorted(keep):

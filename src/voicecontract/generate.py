@@ -109,8 +109,12 @@ def diff(root: Path, files: dict[str, str]) -> str:
         old = path.read_text(encoding="utf-8") if path.is_file() else ""
         new = files.get(name, "")
         if old != new:
-            chunks.extend(difflib.unified_diff(
-                old.splitlines(keepends=True), new.splitlines(keepends=True),
-                fromfile=f"generated/{name} (checked in)", tofile=f"generated/{name} (from spec)",
-            ))
+            chunks.extend(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    fromfile=f"generated/{name} (checked in)",
+                    tofile=f"generated/{name} (from spec)",
+                )
+            )
     return "".join(chunks)

@@ -183,7 +183,7 @@ def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
     """VC101-VC109: every operation is fully documented."""
     seen_ids: dict[str, str] = {}
     declared_tags = {t.get("name") for t in spec.get("tags") or [] if isinstance(t, dict)}
-    schemes = ((spec.get("components") or {}).get("securitySchemes") or {})
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
     for path, method, op in iter_operations(spec):
         at = pointer("paths", path, method)
         op_id = op.get("operationId")
@@ -205,10 +205,11 @@ def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
                 if tag not in declared_tags:
                     yield issue("VC103", at + pointer("tags", i), f"tag {tag!r} is not declared in the top-level tags")
         security = op.get("security", spec.get("security"))
-        usable = [
-            req for req in security or []
-            if isinstance(req, dict) and req and all(name in schemes for name in req)
-        ] if isinstance(security, list) else []
+        usable = (
+            [req for req in security or [] if isinstance(req, dict) and req and all(name in schemes for name in req)]
+            if isinstance(security, list)
+            else []
+        )
         if not usable:
             yield issue("VC104", at, f"{method.upper()} {path} has no security requirement naming a declared scheme")
         for i, req in enumerate(security or [] if isinstance(security, list) else []):
@@ -219,8 +220,9 @@ def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
         codes = {str(c) for c in responses}
         expected = "200" if method == "get" else "201" if method == "post" else None
         if expected and expected not in codes:
-            yield issue("VC105", at + "/responses",
-                        f"{method.upper()} must document {expected} (GET → 200, POST → 201)")
+            yield issue(
+                "VC105", at + "/responses", f"{method.upper()} must document {expected} (GET → 200, POST → 201)"
+            )
         elif not any(c.startswith("2") for c in codes):
             yield issue("VC105", at + "/responses", "no 2xx response is documented")
         params = effective_parameters(spec, path, op)
@@ -230,8 +232,11 @@ def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
             yield issue("VC107", at + "/responses", f"{method.upper()} {path} documents no 401")
         addresses = [p["name"] for p in params if p.get("required") and p.get("in") in ("path", "query")]
         if addresses and "404" not in codes:
-            yield issue("VC108", at + "/responses",
-                        f"{method.upper()} {path} addresses a resource by {', '.join(addresses)} but documents no 404")
+            yield issue(
+                "VC108",
+                at + "/responses",
+                f"{method.upper()} {path} addresses a resource by {', '.join(addresses)} but documents no 404",
+            )
 
 
 # --------------------------------------------------------------------------- rules: descriptions
@@ -259,8 +264,11 @@ def check_descriptions(spec: dict[str, Any]) -> Iterator[LintIssue]:
     for path, method, op in iter_operations(spec):
         for i, raw in enumerate(op.get("parameters") or []):
             if isinstance(raw, dict) and "$ref" not in raw and not str(raw.get("description") or "").strip():
-                yield issue("VC303", pointer("paths", path, method, "parameters", i),
-                            f"parameter {raw.get('name')!r} has no description")
+                yield issue(
+                    "VC303",
+                    pointer("paths", path, method, "parameters", i),
+                    f"parameter {raw.get('name')!r} has no description",
+                )
     for name, param in ((spec.get("components") or {}).get("parameters") or {}).items():
         if isinstance(param, dict) and not str(param.get("description") or "").strip():
             yield issue("VC303", pointer("components", "parameters", name), f"parameter {name} has no description")
@@ -360,8 +368,11 @@ def check_examples(spec: dict[str, Any]) -> Iterator[LintIssue]:
             continue
         for mt, media in (body.get("content") or {}).items():
             if isinstance(media, dict) and "example" not in media and not media.get("examples"):
-                yield issue("VC202", pointer("paths", path, method, "requestBody", "content", mt),
-                            f"{method.upper()} {path} has no request example")
+                yield issue(
+                    "VC202",
+                    pointer("paths", path, method, "requestBody", "content", mt),
+                    f"{method.upper()} {path} has no request example",
+                )
 
 
 # --------------------------------------------------------------------------- rules: components
@@ -465,10 +476,17 @@ def check_secrets(spec: dict[str, Any]) -> Iterator[LintIssue]:
                 if any(marks.values()) and not all(marks.values()):
                     missing = [m if m != "format" else "format: password" for m, v in marks.items() if not v]
                     yield issue("VC501", where, f"{name!r} is marked secret only in part; missing {', '.join(missing)}")
-                elif not any(marks.values()) and SECRET_NAME.search(name) and "public" not in name \
-                        and not _is_masked(spec, prop):
-                    yield issue("VC501", where, f"{name!r} looks like a secret but is not marked "
-                                "(writeOnly, format: password, x-secret)")
+                elif (
+                    not any(marks.values())
+                    and SECRET_NAME.search(name)
+                    and "public" not in name
+                    and not _is_masked(spec, prop)
+                ):
+                    yield issue(
+                        "VC501",
+                        where,
+                        f"{name!r} looks like a secret but is not marked (writeOnly, format: password, x-secret)",
+                    )
     response_refs = _response_schema_refs(spec)
     for ref in sorted(response_refs):
         if not ref.startswith("#/components/schemas/"):
@@ -477,8 +495,11 @@ def check_secrets(spec: dict[str, Any]) -> Iterator[LintIssue]:
         for path, sub in iter_subschemas(schema, ref[1:]):
             for name, prop in (sub.get("properties") or {}).items() if isinstance(sub.get("properties"), dict) else []:
                 if _markers(spec, prop)["x-secret"] or _markers(spec, prop)["writeOnly"]:
-                    yield issue("VC502", path + pointer("properties", name),
-                                f"{name!r} is a secret but {ref.rsplit('/', 1)[-1]} is used in a response")
+                    yield issue(
+                        "VC502",
+                        path + pointer("properties", name),
+                        f"{name!r} is a secret but {ref.rsplit('/', 1)[-1]} is used in a response",
+                    )
 
 
 # --------------------------------------------------------------------------- rules: links
@@ -527,8 +548,11 @@ def check_links(spec: dict[str, Any]) -> Iterator[LintIssue]:
                     continue
                 target = by_id.get(link.get("operationId"))
                 if target is None:
-                    yield issue("VC601", at + "/operationId",
-                                f"link {name} names operation {link.get('operationId')!r}, which does not exist")
+                    yield issue(
+                        "VC601",
+                        at + "/operationId",
+                        f"link {name} names operation {link.get('operationId')!r}, which does not exist",
+                    )
                     continue
                 t_path, _t_method, t_op = target
                 t_params = {(p["in"], p["name"]) for p in effective_parameters(spec, t_path, t_op)}
@@ -536,13 +560,19 @@ def check_links(spec: dict[str, Any]) -> Iterator[LintIssue]:
                     loc, _, pname = key.rpartition(".")
                     ok = any(n == pname and (not loc or loc == i) for i, n in t_params)
                     if not ok:
-                        yield issue("VC602", at + pointer("parameters", key),
-                                    f"link {name} sets {key!r}, which {link['operationId']} does not take")
+                        yield issue(
+                            "VC602",
+                            at + pointer("parameters", key),
+                            f"link {name} sets {key!r}, which {link['operationId']} does not take",
+                        )
                     yield from _check_expression(spec, at + pointer("parameters", key), name, expr, body_schema)
                 if "requestBody" in link:
                     if not has_body(spec, t_op):
-                        yield issue("VC602", at + "/requestBody",
-                                    f"link {name} sets a request body, but {link['operationId']} takes none")
+                        yield issue(
+                            "VC602",
+                            at + "/requestBody",
+                            f"link {name} sets a request body, but {link['operationId']} takes none",
+                        )
                     else:
                         for sub_at, value in walk(link["requestBody"], at + "/requestBody"):
                             if isinstance(value, str) and value.startswith("$"):

@@ -12,6 +12,9 @@ from typing import Any
 def pytest_addoption(parser: Any) -> None:
     """Add the --voicecontract-* options."""
     group = parser.getgroup("voicecontract", "voicecontract contract suite")
-    group.addoption("--voicecontract-url", default=None,
-                    help="base URL of the API implementation to test (enables the contract suite)")
+    group.addoption(
+        "--voicecontract-url",
+        default=None,
+        help="base URL of the API implementation to test (enables the contract suite)",
+    )
     group.addoption("--voicecontract-token", default=None, help="bearer token for the implementation")

@@ -7,13 +7,18 @@ the one table of per-provider rules in ``voicecontract.credentials``.
 from __future__ import annotations
 
 import json
+import logging
 import math
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from voicecontract.credentials import normalize_type, rule_issues, tables
 from voicecontract.errors import Issue, PayloadError, issues_from_validation_error
+
+log = logging.getLogger("voicecontract.validators")
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
 
@@ -73,32 +78,194 @@ def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int
     return None
 
 
-def validate(schema_name: str, payload: Any) -> Any:
-    """Validate a payload against a named schema of the spec and return the typed value.
+def _prepare(payload: Any, schema_name: str) -> Any:
+    if isinstance(payload, str | bytes | bytearray):
+        # parse_json rejects NaN/Infinity itself
+        return parse_json(bytes(payload) if isinstance(payload, bytearray) else payload)
+    bad = _non_finite(payload)
+    if bad is not None:
+        from voicecontract.spec import pointer
 
-    ``payload`` is parsed JSON (dict, list, ...) or JSON text (str/bytes). Raises
-    ``PayloadError`` with one ``Issue`` per offending field; never any other exception for bad
-    input, and never with the value of a field in a message.
-    """
+        raise PayloadError([Issue(pointer(*bad), "type", "NaN and Infinity are not JSON numbers")], schema=schema_name)
+    return payload
+
+
+def _model_issues(ta: TypeAdapter[Any], payload: Any) -> tuple[Any, list[Issue]]:
+    try:
+        return ta.validate_python(payload), []
+    except ValidationError as exc:
+        return None, issues_from_validation_error(exc, payload)
+    except RecursionError:
+        return None, [Issue("", "invalid", "nested too deeply")]
+
+
+@cache
+def credential_sites() -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """Schema name -> (connection type, or None to read it from the payload; where the credentials are)."""
+    from voicecontract.spec import packaged_spec
+
+    spec = packaged_spec()["components"]["schemas"]
+    sites: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for short, table in tables().items():
+        sites[table.credentials_schema] = (short, ())
+    for union in ("AccountConnectionParams", "AccountConnectionUpdateParams"):
+        sites[union] = (None, ("credentials",))
+        for tag, ref in spec[union]["discriminator"]["mapping"].items():
+            sites[ref.rsplit("/", 1)[-1]] = (tag.removeprefix("account_connection_"), ("credentials",))
+    return sites
+
+
+def _rule_issues(schema_name: str, payload: Any) -> list[Issue]:
+    site = credential_sites().get(schema_name)
+    if site is None:
+        return []
+    ctype, where = site
+    if ctype is None:
+        ctype = normalize_type(payload.get("type")) if isinstance(payload, dict) else None
+        if ctype is None:
+            return []
+    creds = payload
+    for key in where:
+        creds = creds.get(key) if isinstance(creds, dict) else None
+    if creds is None or tables()[ctype].fast_ok(creds):
+        return []
+    return rule_issues(ctype, creds, base=where)
+
+
+def _merge(model: list[Issue], rules: list[Issue]) -> list[Issue]:
+    """Rule issues win over the model's generic ones at the same field."""
+    rule_error_paths = {i.path for i in rules if i.severity == "error"}
+    kept = [i for i in model if i.path not in rule_error_paths or i.code in ("missing", "extra_field")]
+    return sorted([*rules, *kept], key=lambda i: (i.path, i.severity != "error", i.code))
+
+
+def _check(schema_name: str, payload: Any, strict: bool) -> tuple[Any, list[Issue]]:
     try:
         ta = adapter(schema_name)
     except KeyError:
         raise PayloadError(
             [Issue("", "unknown_schema", f"no schema named {schema_name!r} in the spec")], schema=schema_name
         ) from None
-    if isinstance(payload, str | bytes | bytearray):
-        payload = parse_json(bytes(payload) if isinstance(payload, bytearray) else payload)
-    bad = _non_finite(payload)
-    if bad is not None:
-        from voicecontract.spec import pointer
+    payload = _prepare(payload, schema_name)
+    value, model = _model_issues(ta, payload)
+    rules = _rule_issues(schema_name, payload) if schema_name in credential_sites() else []
+    if not model and not rules:
+        return value, []
+    issues = _merge(model, rules)
+    if strict:
+        issues = [Issue(i.path, i.code, i.message, "error") for i in issues]
+    return value, issues
 
-        raise PayloadError([Issue(pointer(*bad), "type", "NaN and Infinity are not JSON numbers")], schema=schema_name)
+
+def validate(schema_name: str, payload: Any, *, strict: bool = False) -> Any:
+    """Validate a payload against a named schema of the spec and return the typed value.
+
+    ``payload`` is parsed JSON (dict, list, ...) or JSON text (str/bytes). Credentials inside
+    (an account connection, a credentials object) also pass the provider rules; warnings are
+    ignored unless ``strict``. Raises ``PayloadError`` with one ``Issue`` per offending field;
+    never another exception for bad input, and never with the value of a field in a message.
+    """
+    value, issues = _check(schema_name, payload, strict)
+    if any(i.severity == "error" for i in issues):
+        raise PayloadError(issues, schema=schema_name)
+    return value
+
+
+def check_payload(schema_name: str, payload: Any, *, strict: bool = False) -> list[Issue]:
+    """Every issue (errors and warnings) of a payload against a named schema; never raises."""
     try:
-        return ta.validate_python(payload)
-    except ValidationError as exc:
-        raise PayloadError(issues_from_validation_error(exc, payload), schema=schema_name) from None
-    except RecursionError:
-        raise PayloadError([Issue("", "invalid", "nested too deeply")], schema=schema_name) from None
+        return _check(schema_name, payload, strict)[1]
+    except PayloadError as exc:
+        return list(exc.issues)
+
+
+@dataclass
+class CredentialReport:
+    """The outcome of ``check_credentials``: errors, warnings and, when valid, the typed credentials."""
+
+    connection_type: str
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    credentials: Any = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (issues only: the credentials are never included)."""
+        return {
+            "connection_type": self.connection_type,
+            "valid": self.ok,
+            "errors": [i.as_dict() for i in self.errors],
+            "warnings": [i.as_dict() for i in self.warnings],
+        }
+
+
+def _unknown_type(connection_type: Any) -> Issue:
+    allowed = ", ".join(sorted(tables()))
+    shown = repr(connection_type)[:60] if isinstance(connection_type, str) else type(connection_type).__name__
+    return Issue("", "unknown_type", f"unknown connection type {shown}; expected one of: {allowed}")
+
+
+def check_credentials(connection_type: str, credentials: Any, *, strict: bool = False) -> CredentialReport:
+    """Check credentials for a connection type (``twilio`` or ``account_connection_twilio``).
+
+    Returns a report of errors and warnings and never raises for bad input. With ``strict``,
+    warnings count as errors.
+    """
+    short = normalize_type(connection_type)
+    if short is None:
+        return CredentialReport(str(connection_type)[:60], errors=[_unknown_type(connection_type)])
+    table = tables()[short]
+    if table.fast_ok(credentials):  # every field has its expected shape: no rule can fire (proven by tests)
+        try:
+            return CredentialReport(short, credentials=table.model.model_validate(credentials))
+        except ValidationError:
+            pass  # never expected; the full path below reports it properly
+    try:
+        value, issues = _check(tables()[short].credentials_schema, credentials, strict)
+    except PayloadError as exc:
+        value, issues = None, list(exc.issues)
+    report = CredentialReport(
+        short,
+        errors=[i for i in issues if i.severity == "error"],
+        warnings=[i for i in issues if i.severity == "warning"],
+        credentials=None,
+    )
+    if report.ok:
+        report.credentials = value
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "check_credentials %s: %d error(s) %s, %d warning(s) %s",
+            short,
+            len(report.errors),
+            [i.code for i in report.errors],
+            len(report.warnings),
+            [i.code for i in report.warnings],
+        )
+    return report
+
+
+def validate_credentials(connection_type: str, credentials: Any, *, strict: bool = False) -> Any:
+    """Validate credentials for a connection type and return the typed credentials model.
+
+    The model's ``repr``/``str`` (and so logging) never show secret fields. Raises
+    ``PayloadError`` when there is an error (or, with ``strict``, a warning).
+    """
+    short = normalize_type(connection_type)
+    if short is not None:
+        table = tables()[short]
+        if table.fast_ok(credentials):  # the common case: see check_credentials
+            try:
+                return table.model.model_validate(credentials)
+            except ValidationError:
+                pass
+    report = check_credentials(connection_type, credentials, strict=strict)
+    if not report.ok:
+        raise PayloadError([*report.errors, *report.warnings], schema=f"{report.connection_type} credentials")
+    return report.credentials
 
 
 def dump(value: Any) -> Any:
@@ -116,4 +283,15 @@ def dump(value: Any) -> Any:
     return value
 
 
-__all__ = ["PayloadError", "adapter", "dump", "parse_json", "schema_names", "validate"]
+__all__ = [
+    "CredentialReport",
+    "PayloadError",
+    "adapter",
+    "check_credentials",
+    "check_payload",
+    "dump",
+    "parse_json",
+    "schema_names",
+    "validate",
+    "validate_credentials",
+]
