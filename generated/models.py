@@ -228,6 +228,44 @@ class ErrorIssue(SpecModel):
     """
 
 
+PageNumber = TypeAliasType("PageNumber", Annotated[StrictInt, Field(ge=1, le=1000000)])
+"""
+A 1-based page number. **Ours:** at most 1000000.
+"""
+
+
+PageSize = TypeAliasType("PageSize", Annotated[StrictInt, Field(ge=1, le=100)])
+"""
+Items per page, 1 to 100 (**ours**; the docs give no maximum).
+"""
+
+
+SortDescending = TypeAliasType("SortDescending", StrictBool)
+"""
+Whether to sort in descending order.
+"""
+
+
+NumberSortColumn = TypeAliasType("NumberSortColumn", Literal["number", "label"])
+"""
+A sortable field of numbers. **Ours:** the docs take any string; we list the sortable fields.
+"""
+
+
+AgentSortColumn = TypeAliasType("AgentSortColumn", Literal["name"])
+"""
+A sortable field of agents. **Ours:** the docs take any string; we list the sortable fields.
+"""
+
+
+AccountConnectionSortColumn = TypeAliasType(
+    "AccountConnectionSortColumn", Literal["label", "type"]
+)
+"""
+A sortable field of account connections. **Ours:** the docs take any string; we list the sortable fields.
+"""
+
+
 TelephonyProvider = TypeAliasType(
     "TelephonyProvider", Literal["vonage", "twilio", "telnyx"]
 )

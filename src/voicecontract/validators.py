@@ -79,9 +79,9 @@ def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int
 
 
 def _prepare(payload: Any, schema_name: str) -> Any:
-    if isinstance(payload, str | bytes | bytearray):
-        # parse_json rejects NaN/Infinity itself
-        return parse_json(bytes(payload) if isinstance(payload, bytearray) else payload)
+    if isinstance(payload, bytes | bytearray):
+        # JSON text; parse_json rejects NaN/Infinity itself. (A str is a JSON string value.)
+        return parse_json(bytes(payload))
     bad = _non_finite(payload)
     if bad is not None:
         from voicecontract.spec import pointer
@@ -160,7 +160,7 @@ def _check(schema_name: str, payload: Any, strict: bool) -> tuple[Any, list[Issu
 def validate(schema_name: str, payload: Any, *, strict: bool = False) -> Any:
     """Validate a payload against a named schema of the spec and return the typed value.
 
-    ``payload`` is parsed JSON (dict, list, ...) or JSON text (str/bytes). Credentials inside
+    ``payload`` is parsed JSON (dict, list, str, ...) or JSON text as bytes. Credentials inside
     (an account connection, a credentials object) also pass the provider rules; warnings are
     ignored unless ``strict``. Raises ``PayloadError`` with one ``Issue`` per offending field;
     never another exception for bad input, and never with the value of a field in a message.

@@ -1,0 +1,147 @@
+"""SQLite storage of the reference server: one table of JSON documents, scoped by tenant.
+
+Every request runs in one ``BEGIN IMMEDIATE`` transaction on one connection, so a request sees
+and leaves a consistent state; with a file database and ``synchronous=FULL`` an acknowledged write
+survives a killed process (and a power cut). Several server processes on one file wait on
+SQLite's lock (``busy_timeout``) instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    tenant     TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    unique_key TEXT,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS resources_unique ON resources (kind, unique_key) WHERE unique_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_tenant ON resources (kind, tenant, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+SORTABLE = {"number", "label", "name", "type"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of documents plus the exact total."""
+
+    items: list[dict[str, Any]]
+    total: int
+
+
+class Store:
+    """A tenant-scoped document store on SQLite (stdlib ``sqlite3``)."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One atomic unit of work; commits on success, rolls back on any exception."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def meta(self, key: str, default: str) -> str:
+        """Read a setting, storing ``default`` the first time (e.g. the development token)."""
+        with self.transaction() as tx:
+            row = tx.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row[0])
+            tx.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, default))
+            return default
+
+
+class Tx:
+    """Operations inside one transaction."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def insert(self, kind: str, tenant: str, data: dict[str, Any], *, unique_key: str | None = None) -> dict[str, Any]:
+        """Store a new document; mints its id when it has none."""
+        doc = dict(data)
+        doc.setdefault("id", str(uuid.uuid4()))
+        seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM resources").fetchone()[0]
+        self.db.execute(
+            "INSERT INTO resources (kind, id, tenant, seq, unique_key, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, doc["id"], tenant, seq, unique_key, json.dumps(doc)),
+        )
+        return doc
+
+    def get(self, kind: str, tenant: str, id_: str) -> dict[str, Any] | None:
+        """The tenant's document of that kind and id, or None (another tenant's is None too)."""
+        row = self.db.execute(
+            "SELECT data FROM resources WHERE kind = ? AND id = ? AND tenant = ?", (kind, id_, tenant)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def find_unique(self, kind: str, unique_key: str) -> tuple[str, dict[str, Any]] | None:
+        """(tenant, document) holding a unique key in any tenant, or None."""
+        row = self.db.execute(
+            "SELECT tenant, data FROM resources WHERE kind = ? AND unique_key = ?", (kind, unique_key)
+        ).fetchone()
+        return None if row is None else (str(row[0]), dict(json.loads(row[1])))
+
+    def update(self, kind: str, tenant: str, doc: dict[str, Any]) -> None:
+        """Replace a stored document (same id)."""
+        cur = self.db.execute(
+            "UPDATE resources SET data = ? WHERE kind = ? AND id = ? AND tenant = ?",
+            (json.dumps(doc), kind, doc["id"], tenant),
+        )
+        if cur.rowcount != 1:
+            raise KeyError((kind, doc["id"]))
+
+    def delete(self, kind: str, tenant: str, id_: str) -> None:
+        """Remove a document."""
+        self.db.execute("DELETE FROM resources WHERE kind = ? AND id = ? AND tenant = ?", (kind, id_, tenant))
+
+    def page(self, kind: str, tenant: str, *, page: int, size: int, sort: str | None, desc: bool) -> Page:
+        """A page in a stable order: by ``sort`` (ties by creation), or by creation."""
+        total = self.db.execute(
+            "SELECT COUNT(*) FROM resources WHERE kind = ? AND tenant = ?", (kind, tenant)
+        ).fetchone()[0]
+        direction = "DESC" if desc else "ASC"
+        if sort is not None:
+            if sort not in SORTABLE:
+                raise ValueError(sort)
+            order = f"json_extract(data, '$.{sort}') {direction}, seq ASC"
+        else:
+            order = f"seq {direction}"
+        rows = self.db.execute(
+            f"SELECT data FROM resources WHERE kind = ? AND tenant = ? ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            (kind, tenant, size, (page - 1) * size),
+        ).fetchall()
+        return Page([dict(json.loads(r[0])) for r in rows], int(total))

@@ -1,0 +1,199 @@
+"""The reference server as a process: durability across a kill, and concurrent clients.
+
+Each property is a function returning its violations; the tests require none from the real
+server and some from a faulty one (tests/mutants), so the tests are shown to be able to fail.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import Running, server_process
+from voicecontract.recipes import credentials
+
+TOKEN = "durability-token"
+Start = Callable[[list[str]], AbstractContextManager[Running]]
+
+
+def real(args: list[str]) -> AbstractContextManager[Running]:
+    return server_process(args)
+
+
+def mutant(name: str) -> Start:
+    return lambda args: server_process([name, *args], module="tests.mutants")
+
+
+# --------------------------------------------------------------------------- durability
+
+
+def acknowledged_writes(srv: Running) -> dict[str, Any]:
+    """Make a set of writes; return what GET shows for each resource once they were acknowledged."""
+    with srv.client(TOKEN) as c:
+        def ok(r: Any) -> Any:
+            assert r.status_code in (200, 201), r.text
+            return r.json()
+        conn = ok(c.post("/v1/account_connections/create",
+                         json={"type": "account_connection_twilio", "credentials": credentials("twilio")}))
+        ok(c.post("/v1/account_connections/add_to_steering_pool", params={"id": conn["id"]}, json={}))
+        agents = [ok(c.post("/v1/agents/create", json={"name": f"agent {i}", "prompt": {"content": str(i)},
+                                                        "voice": {"type": "voice_vocode", "voice_id": "joe"}}))
+                  for i in range(3)]
+        ok(c.post("/v1/agents/update", params={"id": agents[0]["id"]}, json={"name": "renamed"}))
+        numbers = [ok(c.post("/v1/numbers/buy", json={"inbound_agent": agents[i % 3]["id"]})) for i in range(5)]
+        ok(c.post("/v1/numbers/update", params={"phone_number": numbers[0]["number"]}, json={"label": "last write"}))
+        ok(c.post("/v1/numbers/cancel", params={"phone_number": numbers[1]["number"]}))
+        state = {
+            "connection": ok(c.get("/v1/account_connections", params={"id": conn["id"]})),
+            "agents": [ok(c.get("/v1/agents", params={"id": a["id"]})) for a in agents],
+            "numbers": ok(c.get("/v1/numbers/list", params={"size": 100})),
+        }
+    return state
+
+
+def durability_violations(start: Start, db: Path) -> list[str]:
+    args = ["--db", str(db), "--token", TOKEN]
+    with start(args) as srv:
+        before = acknowledged_writes(srv)
+        srv.kill()  # SIGKILL right after the last acknowledged write
+    with start(args) as srv, srv.client(TOKEN) as c:
+        after = {
+            "connection": c.get("/v1/account_connections", params={"id": before["connection"]["id"]}).json(),
+            "agents": [c.get("/v1/agents", params={"id": a["id"]}).json() for a in before["agents"]],
+            "numbers": c.get("/v1/numbers/list", params={"size": 100}).json(),
+        }
+    return [f"{key} differs after the restart" for key in before if before[key] != after[key]]
+
+
+@pytest.mark.slow
+def test_acknowledged_writes_survive_a_kill(tmp_path: Path) -> None:
+    assert durability_violations(real, tmp_path / "vc.db") == []
+
+
+@pytest.mark.slow
+def test_the_durability_check_catches_write_behind_storage(tmp_path: Path) -> None:
+    assert durability_violations(mutant("write_behind"), tmp_path / "vc.db") != []
+
+
+@pytest.mark.slow
+def test_dev_token_and_data_survive_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "dev.db")
+    banners = []
+    for _ in range(2):
+        with server_process(["--db", db]) as srv:
+            banners.append(srv.url)
+    # the token is printed once per start and stays the same: read it back from the database
+    from voicecontract.reference.store import Store
+
+    store = Store(db)
+    token = store.meta("dev_token", "unused")
+    store.close()
+    assert token.startswith("vc_dev_")
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def run_threads(n: int, work: Callable[[int], None]) -> None:
+    errors: list[BaseException] = []
+
+    def wrapped(i: int) -> None:
+        try:
+            work(i)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def concurrency_violations(start: Start) -> list[str]:
+    found: list[str] = []
+    with start(["--db", ":memory:", "--token", TOKEN]) as srv:
+        with srv.client(TOKEN) as c:
+            number = c.post("/v1/numbers/buy", json={}).json()["number"]
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        # 1. many clients write the same fields: the result is one of the written states, whole
+        written: set[str] = set()
+
+        def same_fields(i: int) -> None:
+            with srv.client(TOKEN) as c:
+                for j in range(15):
+                    tag = f"t{i}-{j}"
+                    r = c.post("/v1/numbers/update", params={"phone_number": number},
+                               json={"label": tag, "description": tag})
+                    with lock:
+                        statuses.append(r.status_code)
+                        written.add(tag)
+
+        run_threads(6, same_fields)
+        with srv.client(TOKEN) as c:
+            final = c.get("/v1/numbers", params={"phone_number": number}).json()
+        if final["label"] != final["description"] or final["label"] not in written:
+            found.append(f"final state {final['label']!r}/{final['description']!r} is not one written state")
+
+        # 2. clients change different fields: no change is lost
+        fields: list[Callable[[int], dict[str, Any]]] = [
+            lambda j: {"label": f"label {j}"}, lambda j: {"description": f"description {j}"},
+            lambda j: {"example_context": {"step": str(j)}}, lambda j: {"outbound_only": j % 2 == 1},
+        ]
+
+        together = threading.Barrier(len(fields))
+
+        def own_field(i: int) -> None:
+            with srv.client(TOKEN) as c:
+                for j in range(20):
+                    if j == 19:
+                        together.wait()  # the last writes of all clients arrive at once
+                    r = c.post("/v1/numbers/update", params={"phone_number": number}, json=fields[i](j))
+                    with lock:
+                        statuses.append(r.status_code)
+
+        run_threads(len(fields), own_field)
+        with srv.client(TOKEN) as c:
+            final = c.get("/v1/numbers", params={"phone_number": number}).json()
+        expected = {"label": "label 19", "description": "description 19", "example_context": {"step": "19"},
+                    "outbound_only": True}
+        lost = {k: final[k] for k in expected if final[k] != expected[k]}
+        if lost:
+            found.append(f"lost updates: {lost}")
+
+        # 3. one number bought by many clients at once: exactly one gets it
+        buys: list[int] = []
+
+        def buy(i: int) -> None:
+            with srv.client(TOKEN) as c:
+                r = c.post("/v1/numbers/buy", json={"phone_number": "+14155559999"})
+                with lock:
+                    buys.append(r.status_code)
+
+        run_threads(8, buy)
+        if sorted(buys) != [201] + [409] * 7:
+            found.append(f"concurrent buys of one number answered {sorted(buys)}")
+        if any(s >= 500 for s in statuses + buys):
+            found.append("a 5xx under load")
+    return found
+
+
+@pytest.mark.slow
+def test_concurrent_clients_lose_nothing() -> None:
+    assert concurrency_violations(real) == []
+
+
+@pytest.mark.slow
+def test_the_concurrency_check_catches_a_lost_update() -> None:
+    assert any("lost updates" in v for v in concurrency_violations(mutant("lost_update")))
+
+
