@@ -198,8 +198,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     url = url_of(sock)
     print(f"voicecontract reference server listening on {url}", flush=True)
-    print(f"  database: {args.db}" + (" (in memory: nothing survives a restart)" if args.db == ":memory:" else ""),
-          flush=True)
+    print(
+        f"  database: {args.db}" + (" (in memory: nothing survives a restart)" if args.db == ":memory:" else ""),
+        flush=True,
+    )
     if dev_token:
         print(f"  development token: {dev_token}", flush=True)
         print(f'  try: curl -H "Authorization: Bearer {dev_token}" {url}/v1/numbers/list', flush=True)
@@ -207,6 +209,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  {len(tokens)} token(s) from --token/VOICECONTRACT_TOKENS, one tenant each", flush=True)
     run(app, sock, log_level=args.log_level)
     return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the contract suite against a base URL or the embedded reference server."""
+    import os
+
+    from voicecontract.suite.runner import (
+        ALL_PHASES,
+        RunOptions,
+        UsageError,
+        exit_code,
+        run_suite,
+        summary,
+        write_reports,
+    )
+
+    def split(value: str | None) -> tuple[str, ...] | None:
+        if value is None or value.strip() in ("", "all"):
+            return None
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+
+    seed = args.seed
+    if seed is None and os.environ.get("VOICECONTRACT_SEED"):
+        seed = int(os.environ["VOICECONTRACT_SEED"])
+    options = RunOptions(
+        base_url=args.base_url,
+        token=args.token or os.environ.get("VOICECONTRACT_TOKEN"),
+        second_token=args.second_token or os.environ.get("VOICECONTRACT_SECOND_TOKEN"),
+        max_examples=args.max_examples,
+        seed=seed,
+        workers=args.workers,
+        phases=split(args.phases) or ALL_PHASES,
+        checks=split(args.checks),
+        thorough=args.thorough,
+        junit_xml=args.junit_xml,
+        report=args.report,
+        fail_under=args.fail_under,
+        max_failures=args.max_failures,
+    )
+    try:
+        result = run_suite(options, out=sys.stdout)
+    except UsageError as exc:
+        print(f"voicecontract run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary(result, fail_under=options.fail_under))
+    for path in write_reports(result, options):
+        print(f"report written: {path}")
+    code = exit_code(result, options)
+    if code and not result.failures:
+        print(f"coverage {result.coverage_percent:.1f}% is under --fail-under {options.fail_under}", file=sys.stderr)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,17 +315,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
-        "serve", help="run the reference server (stateful, durable, multi-tenant)",
+        "serve",
+        help="run the reference server (stateful, durable, multi-tenant)",
         description="Serve every operation of the spec from a SQLite database, the spec itself at /openapi.json "
-                    "and a /healthz probe. Each token is a tenant; without --token or VOICECONTRACT_TOKENS "
-                    "(comma-separated) a development token is created, kept in the database and printed.")
+        "and a /healthz probe. Each token is a tenant; without --token or VOICECONTRACT_TOKENS "
+        "(comma-separated) a development token is created, kept in the database and printed.",
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--db", default="voicecontract.db", help="SQLite file (default voicecontract.db; :memory: for none)")
     p.add_argument("--token", action="append", metavar="TOKEN", help="a bearer token to accept (repeatable)")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
-                   help="uvicorn log level (default info: one access line per request, no bodies)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn log level (default info: one access line per request, no bodies)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "run",
+        help="run the contract suite against an implementation (default: the embedded reference server)",
+        description="Property-based contract tests (schemathesis: examples, coverage, fuzzing, stateful; then "
+        "voicecontract's links phase) with schemathesis' checks and voicecontract's own. Without "
+        "--base-url, the embedded reference server runs in-process. Exit 0 pass, 1 contract failures "
+        "(or coverage under --fail-under), 2 usage error or unreachable target. Tokens may also come "
+        "from VOICECONTRACT_TOKEN / VOICECONTRACT_SECOND_TOKEN, the seed from VOICECONTRACT_SEED.",
+    )
+    p.add_argument("--base-url", help="the implementation to test, e.g. https://api.example.com")
+    p.add_argument("--token", help="bearer token (required with --base-url)")
+    p.add_argument("--second-token", help="a second tenant's token: enables the tenant_isolation check")
+    p.add_argument("--max-examples", type=int, default=15, help="examples per operation and phase (default 15)")
+    p.add_argument("--seed", type=int, help="seed that reproduces a run (printed with every failure)")
+    p.add_argument("--workers", type=int, default=1, help="concurrent schemathesis workers (default 1)")
+    p.add_argument(
+        "--phases",
+        help=f"comma-separated subset of: {', '.join(('examples', 'coverage', 'fuzzing', 'stateful', 'links'))}",
+    )
+    p.add_argument("--checks", help="comma-separated checks to run (default all; see --list-checks)")
+    p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
+    p.add_argument(
+        "--thorough",
+        action="store_true",
+        help="schemathesis' full defaults: negative coverage cases too and 100 examples (slower)",
+    )
+    p.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report (secrets masked)")
+    p.add_argument("--report", metavar="FILE", help="write a JSON report (secrets masked)")
+    p.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="PCT",
+        help="fail when under PCT%% of the documented status codes were exercised",
+    )
+    p.add_argument("--max-failures", type=int, help="stop after this many failures")
+    p.set_defaults(func=cmd_run)
     return parser
 
 
@@ -280,6 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "list_checks", False):
+        from voicecontract.suite.runner import Suite
+
+        print("\n".join(Suite.all_check_names()))
+        return EXIT_OK
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:

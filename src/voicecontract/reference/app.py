@@ -66,14 +66,25 @@ def load_operations(spec: dict[str, Any]) -> list[Operation]:
             p = resolve(spec, raw)
             ref = p["schema"]["$ref"]
             target = resolve(spec, p["schema"])
-            params.append(Param(p["name"], bool(p.get("required")), ref.rsplit("/", 1)[-1], target.get("type", "string")))
+            params.append(
+                Param(p["name"], bool(p.get("required")), ref.rsplit("/", 1)[-1], target.get("type", "string"))
+            )
         body = op.get("requestBody")
         body_schema = None
         if body:
             body_schema = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
         success = int(next(code for code in op["responses"] if code.startswith("2")))
-        ops.append(Operation(op["operationId"], method.upper(), path, tuple(params), body_schema,
-                             bool(body and body.get("required")), success))
+        ops.append(
+            Operation(
+                op["operationId"],
+                method.upper(),
+                path,
+                tuple(params),
+                body_schema,
+                bool(body and body.get("required")),
+                success,
+            )
+        )
     return ops
 
 
@@ -165,7 +176,10 @@ class ReferenceServer:
     """The reference implementation of the spec: a Starlette app over a Store."""
 
     def __init__(
-        self, store: Store, tokens: Mapping[str, str], handlers: Mapping[str, Any] | None = None,
+        self,
+        store: Store,
+        tokens: Mapping[str, str],
+        handlers: Mapping[str, Any] | None = None,
         checker: Checker = _check,
     ) -> None:
         self.store = store
@@ -178,8 +192,10 @@ class ReferenceServer:
         by_path: dict[str, dict[str, Operation]] = {}
         for op in self.operations:
             by_path.setdefault(op.path, {})[op.method] = op
-        routes = [Route("/healthz", self.healthz, methods=["GET"]),
-                  Route("/openapi.json", self.openapi, methods=["GET"])]
+        routes = [
+            Route("/healthz", self.healthz, methods=["GET"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
+        ]
         for path, methods in by_path.items():
             routes.append(Route(path, self._endpoint(methods), methods=list(methods)))
         self.app = Starlette(routes=routes, exception_handlers={404: self._not_found, 405: self._not_allowed})
@@ -225,8 +241,11 @@ class ReferenceServer:
             except Exception:  # a bug in the server: never a traceback or a value in the answer
                 log.exception("internal error in %s", op.op_id)
                 return error_response(ApiError(500, "Internal server error."))
-            return Response(json.dumps(result, ensure_ascii=False, allow_nan=False), status_code=op.success,
-                            media_type="application/json")
+            return Response(
+                json.dumps(result, ensure_ascii=False, allow_nan=False),
+                status_code=op.success,
+                media_type="application/json",
+            )
 
         return endpoint
 

@@ -19,8 +19,15 @@ from voicecontract.spec import pointer
 TELEPHONY = {"account_connection_twilio": "twilio", "account_connection_telnyx": "telnyx"}
 LLM_CONNECTIONS = {"account_connection_openai", "account_connection_azure_llm", "account_connection_deepseek"}
 STEERING_POOL_MAX = 10
-REASON = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests",
-          405: "Method Not Allowed", 500: "Internal Server Error"}
+REASON = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
 
 
 class ApiError(Exception):
@@ -34,14 +41,21 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The spec's error body."""
-        return {"statusCode": self.status, "message": self.message, "error": REASON.get(self.status, "Error"),
-                "issues": self.issues}
+        return {
+            "statusCode": self.status,
+            "message": self.message,
+            "error": REASON.get(self.status, "Error"),
+            "issues": self.issues,
+        }
 
 
 def not_found(what: str, *where: str | int) -> ApiError:
     """404 for an unknown (or another tenant's) resource, naming the request field."""
-    return ApiError(404, f"{what.capitalize()} not found.",
-                    [{"path": pointer(*where), "code": "not_found", "message": f"no {what} with this id"}])
+    return ApiError(
+        404,
+        f"{what.capitalize()} not found.",
+        [{"path": pointer(*where), "code": "not_found", "message": f"no {what} with this id"}],
+    )
 
 
 def conflict(message: str, code: str, *where: str | int) -> ApiError:
@@ -68,8 +82,11 @@ def _random_number(ctx: Ctx, area_code: str | None = None) -> str:
         candidate = f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(10**6):06d}"
         if ctx.tx.find_unique("number", candidate) is None:
             return candidate
-    raise ApiError(409, "No number is available in this area code.",
-                   [{"path": "/body/area_code", "code": "conflict", "message": "no free number in this area code"}])
+    raise ApiError(
+        409,
+        "No number is available in this area code.",
+        [{"path": "/body/area_code", "code": "conflict", "message": "no free number in this area code"}],
+    )
 
 
 def number_view(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
@@ -86,8 +103,17 @@ def number_view(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
 def _get_number(ctx: Ctx, number: str) -> dict[str, Any]:
     found = ctx.tx.find_unique("number", number)
     if found is None or found[0] != ctx.tenant:
-        raise ApiError(404, "Number not found.", [{"path": "/query/phone_number", "code": "not_found",
-                                                   "message": "no number with this value on your account"}])
+        raise ApiError(
+            404,
+            "Number not found.",
+            [
+                {
+                    "path": "/query/phone_number",
+                    "code": "not_found",
+                    "message": "no number with this value on your account",
+                }
+            ],
+        )
     return found[1]
 
 
@@ -96,8 +122,11 @@ def _telephony_connection(ctx: Ctx, conn_id: str, where: Path) -> dict[str, Any]
     if conn is None:
         raise not_found("account connection", *where)
     if conn["type"] not in TELEPHONY:
-        raise conflict(f"A {conn['type']} connection cannot carry numbers; use a Twilio or Telnyx connection.",
-                       "connection_type", *where)
+        raise conflict(
+            f"A {conn['type']} connection cannot carry numbers; use a Twilio or Telnyx connection.",
+            "connection_type",
+            *where,
+        )
     return conn
 
 
@@ -119,8 +148,12 @@ def buy_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[st
         conn = _telephony_connection(ctx, conn_id, ("body", "telephony_account_connection"))
         conn_provider = TELEPHONY[conn["type"]]
         if provider is not None and provider != conn_provider:
-            raise conflict(f"telephony_provider {provider} does not match the {conn_provider} connection.",
-                           "conflict", "body", "telephony_provider")
+            raise conflict(
+                f"telephony_provider {provider} does not match the {conn_provider} connection.",
+                "conflict",
+                "body",
+                "telephony_provider",
+            )
         provider = conn_provider
     provider = provider or "vonage"
     if body.get("phone_number"):
@@ -130,11 +163,23 @@ def buy_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[st
     else:
         number = _random_number(ctx, body.get("area_code"))
     agent = _inbound_agent(ctx, body.get("inbound_agent"), ("body", "inbound_agent"))
-    doc = ctx.tx.insert("number", ctx.tenant, {
-        "user_id": ctx.tenant, "number": number, "active": True, "label": "", "outbound_only": False,
-        "example_context": {}, "telephony_provider": provider, "description": None, "inbound_agent": agent,
-        "telephony_account_connection": conn_id,
-    }, unique_key=number)
+    doc = ctx.tx.insert(
+        "number",
+        ctx.tenant,
+        {
+            "user_id": ctx.tenant,
+            "number": number,
+            "active": True,
+            "label": "",
+            "outbound_only": False,
+            "example_context": {},
+            "telephony_provider": provider,
+            "description": None,
+            "inbound_agent": agent,
+            "telephony_account_connection": conn_id,
+        },
+        unique_key=number,
+    )
     return number_view(ctx, doc)
 
 
@@ -145,12 +190,23 @@ def link_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[s
     if ctx.tx.find_unique("number", number) is not None:
         raise conflict("The number is already on the service.", "conflict", "body", "phone_number")
     agent = _inbound_agent(ctx, body.get("inbound_agent"), ("body", "inbound_agent"))
-    doc = ctx.tx.insert("number", ctx.tenant, {
-        "user_id": ctx.tenant, "number": number, "active": True, "label": "",
-        "outbound_only": body.get("outbound_only", False), "example_context": {},
-        "telephony_provider": TELEPHONY[conn["type"]], "description": None, "inbound_agent": agent,
-        "telephony_account_connection": conn["id"],
-    }, unique_key=number)
+    doc = ctx.tx.insert(
+        "number",
+        ctx.tenant,
+        {
+            "user_id": ctx.tenant,
+            "number": number,
+            "active": True,
+            "label": "",
+            "outbound_only": body.get("outbound_only", False),
+            "example_context": {},
+            "telephony_provider": TELEPHONY[conn["type"]],
+            "description": None,
+            "inbound_agent": agent,
+            "telephony_account_connection": conn["id"],
+        },
+        unique_key=number,
+    )
     return number_view(ctx, doc)
 
 
@@ -201,8 +257,13 @@ def _create(ctx: Ctx, kind: str, data: dict[str, Any]) -> dict[str, Any]:
 def _prompt_fields(ctx: Ctx, data: dict[str, Any], where: Path) -> dict[str, Any]:
     out = dict(data)
     if "prompt_template" in out:
-        out["prompt_template"] = _sub(ctx, "prompt_template", out["prompt_template"], (*where, "prompt_template"),
-                                      lambda t: _create(ctx, "prompt_template", t))
+        out["prompt_template"] = _sub(
+            ctx,
+            "prompt_template",
+            out["prompt_template"],
+            (*where, "prompt_template"),
+            lambda t: _create(ctx, "prompt_template", t),
+        )
     return out
 
 
@@ -218,10 +279,23 @@ def _llm_connection(ctx: Ctx, value: Any, where: Path) -> str | None:
 
 
 AGENT_SETTINGS = (
-    "name", "language", "initial_message", "interrupt_sensitivity", "context_endpoint", "noise_suppression",
-    "endpointing_sensitivity", "ivr_navigation_mode", "conversation_speed", "initial_message_delay",
-    "openai_model_name_override", "ask_if_human_present_on_idle", "run_do_not_call_detection", "llm_fallback",
-    "deepgram_keywords", "idle_time_seconds", "llm_temperature",
+    "name",
+    "language",
+    "initial_message",
+    "interrupt_sensitivity",
+    "context_endpoint",
+    "noise_suppression",
+    "endpointing_sensitivity",
+    "ivr_navigation_mode",
+    "conversation_speed",
+    "initial_message_delay",
+    "openai_model_name_override",
+    "ask_if_human_present_on_idle",
+    "run_do_not_call_detection",
+    "llm_fallback",
+    "deepgram_keywords",
+    "idle_time_seconds",
+    "llm_temperature",
 )
 
 
@@ -229,8 +303,13 @@ def _agent_refs(ctx: Ctx, data: dict[str, Any], where: Path) -> dict[str, Any]:
     """Resolve every reference an agent body carries, creating the inline ones."""
     out: dict[str, Any] = {}
     if "prompt" in data:
-        out["prompt"] = _sub(ctx, "prompt", data["prompt"], (*where, "prompt"),
-                             lambda p: _create(ctx, "prompt", _prompt_fields(ctx, p, (*where, "prompt"))))
+        out["prompt"] = _sub(
+            ctx,
+            "prompt",
+            data["prompt"],
+            (*where, "prompt"),
+            lambda p: _create(ctx, "prompt", _prompt_fields(ctx, p, (*where, "prompt"))),
+        )
     if "actions" in data:
         out["actions"] = [
             _sub(ctx, "action", item, (*where, "actions", i), lambda a: _create(ctx, "action", a))
@@ -240,8 +319,9 @@ def _agent_refs(ctx: Ctx, data: dict[str, Any], where: Path) -> dict[str, Any]:
         if kind in data:
             out[kind] = _sub(ctx, kind, data[kind], (*where, kind), lambda d, k=kind: _create(ctx, k, d))
     if "openai_account_connection" in data:
-        out["openai_account_connection"] = _llm_connection(ctx, data["openai_account_connection"],
-                                                           (*where, "openai_account_connection"))
+        out["openai_account_connection"] = _llm_connection(
+            ctx, data["openai_account_connection"], (*where, "openai_account_connection")
+        )
     return out
 
 
@@ -273,8 +353,10 @@ def agent_view(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
         action = _expand(ctx, "action", "Action", action_id)
         action.setdefault("config", {})
         if action["type"] == "action_external" and "signature_secret" in action["config"]:
-            action["config"] = {**action["config"],
-                                "signature_secret": mask(action["config"]["signature_secret"], key_like=True)}
+            action["config"] = {
+                **action["config"],
+                "signature_secret": mask(action["config"]["signature_secret"], key_like=True),
+            }
         actions.append(action)
     out["actions"] = actions
     out["voice"] = _expand(ctx, "voice", "Voice", doc["voice"])
@@ -364,8 +446,12 @@ def update_account_connection(ctx: Ctx, query: dict[str, Any], changes: dict[str
 def _pool_connection(ctx: Ctx, id_: str) -> dict[str, Any]:
     doc = _get_connection(ctx, id_)
     if doc["type"] not in TELEPHONY:
-        raise conflict(f"A {doc['type']} connection has no telephony account to take pool numbers from.",
-                       "connection_type", "query", "id")
+        raise conflict(
+            f"A {doc['type']} connection has no telephony account to take pool numbers from.",
+            "connection_type",
+            "query",
+            "id",
+        )
     return doc
 
 
@@ -377,9 +463,17 @@ def add_to_steering_pool(ctx: Ctx, query: dict[str, Any], body: Any) -> dict[str
     if number is not None and number in pool:
         return connection_view(doc)
     if len(pool) >= STEERING_POOL_MAX:
-        raise ApiError(429, "The steering pool is full.", [{
-            "path": "/body/phone_number" if number else "/query/id", "code": "steering_pool_full",
-            "message": f"the pool already holds {STEERING_POOL_MAX} numbers"}])
+        raise ApiError(
+            429,
+            "The steering pool is full.",
+            [
+                {
+                    "path": "/body/phone_number" if number else "/query/id",
+                    "code": "steering_pool_full",
+                    "message": f"the pool already holds {STEERING_POOL_MAX} numbers",
+                }
+            ],
+        )
     if number is None:
         number = _random_number(ctx)
         while number in pool:
@@ -394,8 +488,11 @@ def remove_from_steering_pool(ctx: Ctx, query: dict[str, Any], body: dict[str, A
     doc = _get_connection(ctx, query["id"])
     pool: list[str] = list(doc.get("steering_pool") or [])
     if body["phone_number"] not in pool:
-        raise ApiError(404, "The number is not in the steering pool.", [{
-            "path": "/body/phone_number", "code": "not_found", "message": "this number is not in the pool"}])
+        raise ApiError(
+            404,
+            "The number is not in the steering pool.",
+            [{"path": "/body/phone_number", "code": "not_found", "message": "this number is not in the pool"}],
+        )
     doc["steering_pool"] = [n for n in pool if n != body["phone_number"]]
     ctx.tx.update("connection", ctx.tenant, doc)
     return connection_view(doc)
@@ -404,12 +501,21 @@ def remove_from_steering_pool(ctx: Ctx, query: dict[str, Any], body: dict[str, A
 # --------------------------------------------------------------------------- lists
 
 
-def _page(ctx: Ctx, kind: str, query: dict[str, Any], view: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+def _page(
+    ctx: Ctx, kind: str, query: dict[str, Any], view: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
     page, size = query.get("page", 1), query.get("size", 10)
-    result = ctx.tx.page(kind, ctx.tenant, page=page, size=size, sort=query.get("sort_column"),
-                         desc=bool(query.get("sort_desc", False)))
-    return {"items": [view(d) for d in result.items], "page": page, "size": size,
-            "has_more": page * size < result.total, "total": result.total, "total_is_estimated": False}
+    result = ctx.tx.page(
+        kind, ctx.tenant, page=page, size=size, sort=query.get("sort_column"), desc=bool(query.get("sort_desc", False))
+    )
+    return {
+        "items": [view(d) for d in result.items],
+        "page": page,
+        "size": size,
+        "has_more": page * size < result.total,
+        "total": result.total,
+        "total_is_estimated": False,
+    }
 
 
 def list_numbers(ctx: Ctx, query: dict[str, Any], body: Any) -> dict[str, Any]:
@@ -429,14 +535,29 @@ def list_account_connections(ctx: Ctx, query: dict[str, Any], body: Any) -> dict
 
 Handler = Callable[[Ctx, dict[str, Any], Any], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {
-    "list_numbers": list_numbers, "get_number": get_number, "buy_number": buy_number,
-    "update_number": update_number, "cancel_number": cancel_number, "link_number": link_number,
-    "list_agents": list_agents, "get_agent": get_agent, "create_agent": create_agent, "update_agent": update_agent,
-    "list_account_connections": list_account_connections, "get_account_connection": get_account_connection,
+    "list_numbers": list_numbers,
+    "get_number": get_number,
+    "buy_number": buy_number,
+    "update_number": update_number,
+    "cancel_number": cancel_number,
+    "link_number": link_number,
+    "list_agents": list_agents,
+    "get_agent": get_agent,
+    "create_agent": create_agent,
+    "update_agent": update_agent,
+    "list_account_connections": list_account_connections,
+    "get_account_connection": get_account_connection,
     "create_account_connection": create_account_connection,
     "update_account_connection": update_account_connection,
-    "add_to_steering_pool": add_to_steering_pool, "remove_from_steering_pool": remove_from_steering_pool,
+    "add_to_steering_pool": add_to_steering_pool,
+    "remove_from_steering_pool": remove_from_steering_pool,
 }
 # Operations whose body is a creation (defaults filled in) rather than a set of changes.
-CREATES = {"buy_number", "link_number", "create_agent", "create_account_connection", "add_to_steering_pool",
-           "remove_from_steering_pool"}
+CREATES = {
+    "buy_number",
+    "link_number",
+    "create_agent",
+    "create_account_connection",
+    "add_to_steering_pool",
+    "remove_from_steering_pool",
+}

@@ -1,0 +1,103 @@
+"""The implementation under test: a base URL, or the embedded reference server in-process.
+
+Besides schemathesis' own requests, voicecontract's checks make a few of their own (read a
+resource back after a write, try it with a second tenant's token); ``Target.request`` sends
+them through the same kind of transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+def random_token() -> str:
+    """A fresh token for the embedded server (random, so it never matches test data by chance)."""
+    return "vc_" + secrets.token_hex(16)
+
+
+class _AsgiCaller:
+    """Calls an ASGI app from synchronous code through one event loop in a daemon thread (~1 ms a call)."""
+
+    def __init__(self, app: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="voicecontract-asgi", daemon=True).start()
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://voicecontract.embedded"
+        )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return asyncio.run_coroutine_threadsafe(self.client.request(method, path, **kwargs), self.loop).result(60)
+
+
+@dataclass
+class Answer:
+    """A response as the checks need it."""
+
+    status: int
+    body: Any
+    text: str
+
+
+@dataclass
+class Target:
+    """Where the suite sends requests, and with which tokens."""
+
+    token: str
+    second_token: str | None = None
+    base_url: str | None = None
+    app: Any = None  # an ASGI app when embedded
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @classmethod
+    def embedded(cls, token: str | None = None, second_token: str | None = None) -> Target:
+        """The reference server in-process, with an in-memory database and two tenants."""
+        from voicecontract.reference import create_app
+
+        token = token or random_token()
+        second_token = second_token or random_token()
+        return cls(token=token, second_token=second_token, app=create_app(db=":memory:", tokens=[token, second_token]))
+
+    @property
+    def label(self) -> str:
+        """How reports name the target."""
+        return self.base_url or "embedded reference server (in-process)"
+
+    _caller: _AsgiCaller | None = field(default=None, repr=False)
+
+    def _client(self) -> Any:
+        if self.app is not None:
+            if self._caller is None:
+                self._caller = _AsgiCaller(self.app)
+            return self._caller
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(base_url=self.base_url or "", timeout=30.0)
+            self._local.client = client
+        return client
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        token: str | None = None,
+    ) -> Answer:
+        """Send one request with a bearer token (the first tenant's unless given)."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
+        if json is not None:
+            kwargs["json"] = json
+        r = self._client().request(method, path, **kwargs)
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        return Answer(r.status_code, body, r.text)
