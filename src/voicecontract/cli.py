@@ -345,12 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="the implementation to test, e.g. https://api.example.com")
     p.add_argument("--token", help="bearer token (required with --base-url)")
     p.add_argument("--second-token", help="a second tenant's token: enables the tenant_isolation check")
-    p.add_argument("--max-examples", type=int, default=15, help="examples per operation and phase (default 15)")
+    p.add_argument("--max-examples", type=int, default=10, help="examples per operation and phase (default 10)")
     p.add_argument("--seed", type=int, help="seed that reproduces a run (printed with every failure)")
     p.add_argument("--workers", type=int, default=1, help="concurrent schemathesis workers (default 1)")
     p.add_argument(
         "--phases",
-        help=f"comma-separated subset of: {', '.join(('examples', 'coverage', 'fuzzing', 'stateful', 'links'))}",
+        help="comma-separated subset of: examples, coverage, fuzzing, stateful, links (default all)",
     )
     p.add_argument("--checks", help="comma-separated checks to run (default all; see --list-checks)")
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")

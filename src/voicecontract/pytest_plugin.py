@@ -1,20 +1,172 @@
-"""pytest plugin (entry point ``pytest11``): run the voicecontract contract suite inside pytest.
+"""pytest plugin (entry point ``pytest11``): the contract suite inside anyone's pytest run.
 
-Registered for every pytest run in an environment where voicecontract is installed; it does
-nothing unless ``--voicecontract-url`` (or ``--voicecontract``) is given.
+    pytest --voicecontract-url https://api.example.com --voicecontract-token "$TOKEN"
+    pytest --voicecontract                      # against the embedded reference server
+
+Adds one test per operation of the spec (and one for the links and documented errors); they
+share a single suite run, made when the first of them runs. Without the options the plugin adds
+nothing. Fixtures for your own tests: ``voicecontract_base_url``, ``voicecontract_token``,
+``voicecontract_headers``, ``voicecontract_client`` (an httpx client with the bearer token) and
+``voicecontract_result`` (the suite's ``RunResult``).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
+
+_RESULT_KEY = "_voicecontract_result"
 
 
 def pytest_addoption(parser: Any) -> None:
     """Add the --voicecontract-* options."""
     group = parser.getgroup("voicecontract", "voicecontract contract suite")
-    group.addoption(
-        "--voicecontract-url",
-        default=None,
-        help="base URL of the API implementation to test (enables the contract suite)",
+    group.addoption("--voicecontract-url", default=os.environ.get("VOICECONTRACT_URL"),
+                    help="base URL of the implementation to test (enables the contract suite)")
+    group.addoption("--voicecontract", action="store_true", default=False,
+                    help="run the contract suite against the embedded reference server")
+    group.addoption("--voicecontract-token", default=os.environ.get("VOICECONTRACT_TOKEN"),
+                    help="bearer token for the implementation (or VOICECONTRACT_TOKEN)")
+    group.addoption("--voicecontract-second-token", default=os.environ.get("VOICECONTRACT_SECOND_TOKEN"),
+                    help="a second tenant's token: enables the tenant_isolation check")
+    group.addoption("--voicecontract-max-examples", type=int, default=10, help="examples per operation (default 10)")
+    group.addoption("--voicecontract-seed", type=int, default=None, help="seed of the run")
+    group.addoption("--voicecontract-phases", default=None, help="comma-separated phases (default all)")
+    group.addoption("--voicecontract-report", default=None, help="write the suite's JSON report here")
+
+
+def _enabled(config: Any) -> bool:
+    return bool(config.getoption("--voicecontract-url") or config.getoption("--voicecontract"))
+
+
+def _options(config: Any) -> Any:
+    from voicecontract.suite.runner import ALL_PHASES, RunOptions
+
+    phases = config.getoption("--voicecontract-phases")
+    return RunOptions(
+        base_url=config.getoption("--voicecontract-url"),
+        token=config.getoption("--voicecontract-token"),
+        second_token=config.getoption("--voicecontract-second-token"),
+        max_examples=config.getoption("--voicecontract-max-examples"),
+        seed=config.getoption("--voicecontract-seed"),
+        phases=tuple(p.strip() for p in phases.split(",")) if phases else ALL_PHASES,
+        report=config.getoption("--voicecontract-report"),
     )
-    group.addoption("--voicecontract-token", default=None, help="bearer token for the implementation")
+
+
+def suite_result(config: Any) -> Any:
+    """Run the suite once per pytest session and return its result."""
+    result = getattr(config, _RESULT_KEY, None)
+    if result is None:
+        from voicecontract.suite.runner import UsageError, run_suite, write_reports
+
+        options = _options(config)
+        try:
+            result = run_suite(options)
+        except UsageError as exc:
+            result = exc
+        else:
+            write_reports(result, options)
+        setattr(config, _RESULT_KEY, result)
+    return result
+
+
+class ContractFailure(Exception):
+    """The contract failures of one operation."""
+
+
+class OperationItem(pytest.Item):
+    """One operation of the spec (or the links), judged by the shared suite run."""
+
+    def __init__(self, *, label: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.label = label
+
+    def runtest(self) -> None:
+        """Fail with this operation's contract failures, if any."""
+        from voicecontract.suite.runner import UsageError
+
+        result = suite_result(self.config)
+        if isinstance(result, UsageError):
+            raise ContractFailure(f"the contract suite could not run: {result}")
+        if self.label == "links":
+            broken = [k for k, ok in result.links.items() if not ok]
+            failures = [f for f in result.failures if f.phase == "links" and f.check == "documented_errors"]
+            lines = [f"link not followed: {k}" for k in broken] + [f"[{f.check}] {f.title}" for f in failures]
+        else:
+            failures = [f for f in result.failures if f.operation == self.label]
+            lines = []
+            for f in failures:
+                lines += [f"[{f.check}] {f.title} ({f.phase} phase)", *(f"    {x}" for x in f.message.splitlines()[:6]),
+                          f"    reproduce: {f.curl}", f"    seed: {f.seed}"]
+        if lines:
+            raise ContractFailure("\n".join(lines))
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        """Show the contract failures, not a traceback."""
+        if isinstance(excinfo.value, ContractFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        """How pytest names the item."""
+        return "voicecontract", None, f"contract: {self.label}"
+
+
+def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
+    """Add one item per operation of the spec when the suite is enabled."""
+    if not _enabled(config):
+        return
+    from voicecontract.spec import iter_operations, packaged_spec
+
+    labels = [f"{m.upper()} {p}" for p, m, _ in iter_operations(packaged_spec())] + ["links"]
+    for label in labels:
+        items.append(OperationItem.from_parent(session, name=f"voicecontract[{label}]", label=label))
+
+
+def pytest_report_header(config: Any) -> str | None:
+    """Say which implementation the contract suite targets."""
+    if not _enabled(config):
+        return None
+    url = config.getoption("--voicecontract-url")
+    return f"voicecontract: contract suite against {url or 'the embedded reference server'}"
+
+
+@pytest.fixture(scope="session")
+def voicecontract_base_url(pytestconfig: Any) -> str | None:
+    """The base URL given with --voicecontract-url (None for the embedded server)."""
+    return pytestconfig.getoption("--voicecontract-url")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def voicecontract_token(pytestconfig: Any) -> str | None:
+    """The bearer token given with --voicecontract-token."""
+    return pytestconfig.getoption("--voicecontract-token")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def voicecontract_headers(voicecontract_token: str | None) -> dict[str, str]:
+    """Authorization headers for the implementation."""
+    return {"Authorization": f"Bearer {voicecontract_token}"} if voicecontract_token else {}
+
+
+@pytest.fixture
+def voicecontract_client(voicecontract_base_url: str | None, voicecontract_headers: dict[str, str]) -> Iterator[Any]:
+    """An httpx client for the implementation, with the bearer token set."""
+    import httpx
+
+    if not voicecontract_base_url:
+        pytest.skip("no --voicecontract-url given")
+    with httpx.Client(base_url=voicecontract_base_url, headers=voicecontract_headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def voicecontract_result(pytestconfig: Any) -> Any:
+    """The contract suite's RunResult (runs it if no contract item did yet)."""
+    if not _enabled(pytestconfig):
+        pytest.skip("the contract suite is not enabled (--voicecontract-url or --voicecontract)")
+    return suite_result(pytestconfig)

@@ -34,6 +34,8 @@ class Mutant:
     caught_by: str
     build: Callable[[str, list[str]], App]
     in_suite: bool = True
+    # The phases that make this fault visible; `make mutants` runs just these (the full suite runs them all).
+    phases: tuple[str, ...] = ("examples", "links")
 
 
 def rewrite_responses(app: App, fn: Rewrite) -> App:
@@ -335,8 +337,10 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
            with_rewrite(json_rewrite("/v1/agents/list", _total_as_string))),
     Mutant("undocumented_status", "create agent answers 200 instead of 201", "status_code_conformance",
            with_rewrite(_status_200_for_create_agent)),
-    Mutant("non_ascii_500", "any non-ASCII input is a 500", "not_a_server_error", with_rewrite(_non_ascii_500)),
-    Mutant("ignores_auth", "a missing or unknown token is served as the first tenant", "ignored_auth", _ignores_auth),
+    Mutant("non_ascii_500", "any non-ASCII input is a 500", "not_a_server_error", with_rewrite(_non_ascii_500),
+           phases=("fuzzing",)),
+    Mutant("ignores_auth", "a missing or unknown token is served as the first tenant", "ignored_auth", _ignores_auth,
+           phases=("examples", "fuzzing")),
     Mutant("cross_tenant_read", "lookups by id ignore the tenant", "tenant_isolation",
            lambda db, tokens: create_app(db=db, tokens=tokens, store=CrossTenantStore(db))),
     Mutant("stale_read", "agent updates are answered but not stored", "read_after_write",
@@ -344,7 +348,7 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("echoes_secret", "created connections echo their credentials", "no_secret_echo",
            with_handlers(create_account_connection=_echo_secrets)),
     Mutant("accepts_invalid_credentials", "connection bodies are not validated", "negative_data_rejection",
-           _no_credential_checks),
+           _no_credential_checks, phases=("fuzzing",)),
     Mutant("wrong_page_totals", "number pages report one item too many", "page_consistency",
            with_rewrite(json_rewrite("/v1/numbers/list", _total_off_by_one))),
     Mutant("wrong_content_type", "agent answers are text/plain", "content_type_conformance", with_rewrite(_plain_text)),
@@ -354,7 +358,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
            with_handlers(update_number=_absent_clears)),
     Mutant("bad_issue_paths", "400 issues point at fields the request does not have", "error_body",
            with_rewrite(_bad_issue_paths)),
-    Mutant("unsupported_method_ok", "PUT/DELETE/PATCH answer 200", "unsupported_method", with_rewrite(_put_is_ok)),
+    Mutant("unsupported_method_ok", "PUT/DELETE/PATCH answer 200", "unsupported_method", with_rewrite(_put_is_ok),
+           phases=("coverage",)),
     Mutant("write_behind", "writes are acknowledged before they reach the disk", "durability test",
            _write_behind, in_suite=False),
     Mutant("lost_update", "number updates read, yield, then write what they read", "concurrency test",

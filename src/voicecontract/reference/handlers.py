@@ -254,6 +254,10 @@ def _create(ctx: Ctx, kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return ctx.tx.insert(kind, ctx.tenant, {"user_id": ctx.tenant, **data})
 
 
+def _creator(ctx: Ctx, kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda data: _create(ctx, kind, data)
+
+
 def _prompt_fields(ctx: Ctx, data: dict[str, Any], where: Path) -> dict[str, Any]:
     out = dict(data)
     if "prompt_template" in out:
@@ -317,7 +321,7 @@ def _agent_refs(ctx: Ctx, data: dict[str, Any], where: Path) -> dict[str, Any]:
         ]
     for kind in ("voice", "webhook", "vector_database"):
         if kind in data:
-            out[kind] = _sub(ctx, kind, data[kind], (*where, kind), lambda d, k=kind: _create(ctx, k, d))
+            out[kind] = _sub(ctx, kind, data[kind], (*where, kind), _creator(ctx, kind))
     if "openai_account_connection" in data:
         out["openai_account_connection"] = _llm_connection(
             ctx, data["openai_account_connection"], (*where, "openai_account_connection")
