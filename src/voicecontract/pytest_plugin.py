@@ -74,7 +74,7 @@ def suite_result(config: Any) -> Any:
     return result
 
 
-class ContractFailure(Exception):
+class ContractFailureError(Exception):
     """The contract failures of one operation."""
 
 
@@ -91,7 +91,7 @@ class OperationItem(pytest.Item):
 
         result = suite_result(self.config)
         if isinstance(result, UsageError):
-            raise ContractFailure(f"the contract suite could not run: {result}")
+            raise ContractFailureError(f"the contract suite could not run: {result}")
         if self.label == "links":
             broken = [k for k, ok in result.links.items() if not ok]
             failures = [f for f in result.failures if f.phase == "links" and f.check == "documented_errors"]
@@ -103,11 +103,11 @@ class OperationItem(pytest.Item):
                 lines += [f"[{f.check}] {f.title} ({f.phase} phase)", *(f"    {x}" for x in f.message.splitlines()[:6]),
                           f"    reproduce: {f.curl}", f"    seed: {f.seed}"]
         if lines:
-            raise ContractFailure("\n".join(lines))
+            raise ContractFailureError("\n".join(lines))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         """Show the contract failures, not a traceback."""
-        if isinstance(excinfo.value, ContractFailure):
+        if isinstance(excinfo.value, ContractFailureError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 

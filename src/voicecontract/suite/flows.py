@@ -171,7 +171,7 @@ class Flows:
             return {k: self.evaluate(v, answer) for k, v in expr.items()}
         return expr
 
-    class Broken(Exception):
+    class BrokenAnswerError(Exception):
         """A prerequisite answer was unusable (the implementation is broken there; checks report why)."""
 
     def need(self, answer: Any, *keys: str) -> Any:
@@ -179,11 +179,11 @@ class Flows:
         cur = answer
         for key in keys:
             if not isinstance(cur, dict | list):
-                raise Flows.Broken(key)
+                raise Flows.BrokenAnswerError(key)
             try:
                 cur = cur[key] if isinstance(cur, dict) else cur[int(key)]
             except (KeyError, IndexError, ValueError):
-                raise Flows.Broken(key) from None
+                raise Flows.BrokenAnswerError(key) from None
         return cur
 
     def follow(self, source: str, name: str, link: dict[str, Any]) -> bool:
@@ -216,17 +216,17 @@ class Flows:
             label = f"{source} -> {name} -> {link['operationId']}"
             try:
                 self.result.links[label] = self.follow(source, name, link)
-            except (Flows.Broken, KeyError, TypeError, IndexError):
+            except (Flows.BrokenAnswerError, KeyError, TypeError, IndexError):
                 self.result.links[label] = False
         for op_id in ("list_numbers", "list_agents", "list_account_connections"):
             self.call(op_id, {"size": 5}, None)
         try:
             self.partial_updates()
-        except (Flows.Broken, KeyError, TypeError, IndexError):
+        except (Flows.BrokenAnswerError, KeyError, TypeError, IndexError):
             pass
         try:
             self.documented_errors()
-        except (Flows.Broken, KeyError, TypeError, IndexError):
+        except (Flows.BrokenAnswerError, KeyError, TypeError, IndexError):
             pass  # a broken prerequisite: the checks on its answer already said what is wrong
         return self.result
 
