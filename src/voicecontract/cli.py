@@ -247,6 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         report=args.report,
         fail_under=args.fail_under,
         max_failures=args.max_failures,
+        canary=args.canary,
     )
     try:
         result = run_suite(options, out=sys.stdout)
@@ -368,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail when under PCT%% of the documented status codes were exercised",
     )
     p.add_argument("--max-failures", type=int, help="stop after this many failures")
+    p.add_argument("--canary", default="", metavar="MARKER",
+                   help="plant MARKER (hex) inside the secrets the links phase sends, to audit reports for leaks")
     p.set_defaults(func=cmd_run)
     return parser
 

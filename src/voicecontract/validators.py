@@ -11,10 +11,11 @@ import logging
 import math
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
+from voicecontract._base import WHOLE_FLOAT_LIMIT, annotation_is_int
 from voicecontract.credentials import normalize_type, rule_issues, tables
 from voicecontract.errors import Issue, PayloadError, issues_from_validation_error
 
@@ -38,7 +39,18 @@ def adapter(schema_name: str) -> TypeAdapter[Any]:
 
     if schema_name not in schema_names():
         raise KeyError(schema_name)
-    return TypeAdapter(getattr(models, schema_name))
+    target = getattr(models, schema_name)
+    if annotation_is_int(target):
+        # A named integer schema (e.g. PageSize) is a type alias, not a model: read 2.0 as 2 here, as
+        # SpecModel does for integer fields, because JSON Schema does.
+        return TypeAdapter(Annotated[target, BeforeValidator(_whole_float)])
+    return TypeAdapter(target)
+
+
+def _whole_float(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= WHOLE_FLOAT_LIMIT:
+        return int(value)
+    return value
 
 
 def _reject_constant(name: str) -> Any:
