@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test contract generate check-generated serve bench mutants clean
+.PHONY: help setup lint test contract generate check-generated serve bench mutants clean reports
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
@@ -35,10 +35,12 @@ check-generated: setup ## fail with a diff when generated/ is stale
 test: lint check-generated ## everything CI runs: lint, check-generated and the whole pytest suite
 	$(BIN)/python -m pytest
 
-contract: setup ## the main job: the contract suite against the embedded reference server
-	$(BIN)/voicecontract run
+VOICECONTRACT_SEED ?= 20261126
 
-serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and token)
+contract: setup reports ## the main job: the contract suite against the embedded reference server
+	$(BIN)/voicecontract run --seed $(VOICECONTRACT_SEED) --junit-xml reports/contract-junit.xml --report reports/contract.json
+
+serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and token; data in voicecontract.db)
 	$(BIN)/voicecontract serve
 
 bench: setup ## run the benchmarks in bench/ and print ratios
@@ -46,6 +48,9 @@ bench: setup ## run the benchmarks in bench/ and print ratios
 
 mutants: setup ## run the contract suite against each faulty server in tests/mutants/ and print caught/total
 	$(BIN)/python -m tests.mutants
+
+reports:
+	@mkdir -p reports
 
 clean: ## remove .venv and caches
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,11 +1,12 @@
 """Contract-suite speed: cases per second against the generation limit, in one process.
 
-1. generation only: schemathesis draws cases for every operation (positive and negative), sends nothing;
-2. schemathesis alone: the fuzzing phase against the embedded reference server, built-in checks only;
-3. voicecontract: the same phase with voicecontract's checks added (they read resources back);
-4. the default ``voicecontract run`` (all phases and the links phase): cases, seconds, cases/s.
+1. the limit: schemathesis' fuzzing phase against a null ASGI app (answers ``{}`` at once) with every
+   check off, i.e. generation plus transport, which no real run can beat;
+2. the same phase against the embedded reference server with schemathesis' checks only;
+3. the same with voicecontract's checks added (they read resources back, probe a second tenant);
+4. the default ``voicecontract run`` (every phase and the links phase): cases, seconds, cases/s.
 
-Ratios are against the generation limit (what no execution can beat).
+Ratios are against the limit.
 
     python bench/suite.py [--quick]
 """
@@ -22,28 +23,32 @@ EXAMPLES = 10 if QUICK else 30
 
 
 def generation_rate() -> tuple[int, float]:
-    """Cases drawn per second for every operation, without sending them."""
+    """The fuzzing phase against a null app with every check off: generation plus transport."""
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
+    from schemathesis.engine import events, from_schema
 
-    from voicecontract.spec import packaged_spec
+    from voicecontract.reference import create_app
 
-    config = schemathesis.Config.from_dict({"hooks": "voicecontract.suite.hooks", "seed": 1})
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(packaged_spec()), config=config)
+    real = create_app()
+
+    async def null(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == "/openapi.json":
+            await real(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    config = schemathesis.Config.from_dict({
+        "hooks": "voicecontract.suite.hooks", "seed": 1, "checks": {"enabled": False},
+        "generation": {"max-examples": EXAMPLES, "database": "none"},
+        "phases": {p: {"enabled": p == "fuzzing"} for p in ("examples", "coverage", "fuzzing", "stateful")},
+    })
+    schema = schemathesis.openapi.from_asgi("/openapi.json", null, config=config)
     count = 0
     start = time.perf_counter()
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            @given(strategy)
-            def draw(case: Any) -> None:
-                nonlocal count
-                count += 1
-
-            draw()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            count += len(event.recorder.cases)
     return count, time.perf_counter() - start
 
 
@@ -60,6 +65,7 @@ def fuzzing_rate(with_ours: bool) -> tuple[int, float]:
 
 
 def default_run() -> tuple[int, float]:
+    """The default run: every phase, all checks."""
     from voicecontract.suite.runner import RunOptions, run_suite
 
     result = run_suite(RunOptions(seed=20261126))
@@ -69,14 +75,14 @@ def default_run() -> tuple[int, float]:
 
 def main() -> None:
     rows = [
-        ("generation only (no requests)", *generation_rate()),
+        ("limit: null app, no checks", *generation_rate()),
         ("fuzzing, schemathesis checks only", *fuzzing_rate(False)),
         ("fuzzing, + voicecontract checks", *fuzzing_rate(True)),
     ]
     if not QUICK:
         rows.append(("default `voicecontract run` (all phases)", *default_run()))
     limit = rows[0][1] / rows[0][2]
-    print(f"{'':<44} {'cases':>7} {'seconds':>8} {'cases/s':>8}  vs generation")
+    print(f"{'':<44} {'cases':>7} {'seconds':>8} {'cases/s':>8}  vs limit")
     for label, cases, seconds in rows:
         rate = cases / seconds
         print(f"{label:<44} {cases:>7} {seconds:>8.1f} {rate:>8.0f}  {rate / limit:5.2f}x")

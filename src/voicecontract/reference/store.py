@@ -92,8 +92,7 @@ class Tx:
 
     def insert(self, kind: str, tenant: str, data: dict[str, Any], *, unique_key: str | None = None) -> dict[str, Any]:
         """Store a new document; mints its id when it has none."""
-        doc = dict(data)
-        doc.setdefault("id", str(uuid.uuid4()))
+        doc = {"id": data.get("id") or str(uuid.uuid4()), **{k: v for k, v in data.items() if k != "id"}}
         seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM resources").fetchone()[0]
         self.db.execute(
             "INSERT INTO resources (kind, id, tenant, seq, unique_key, data) VALUES (?, ?, ?, ?, ?, ?)",
