@@ -24,6 +24,7 @@ ALL_PHASES = (*SCHEMATHESIS_PHASES, "links")
 
 
 UNEXPECTED_METHODS = "(methods the spec does not define)"
+COVERAGE_SKIPPED_BY_DEFAULT = ("update_number", "update_agent", "update_account_connection")
 
 
 class UsageError(Exception):
@@ -201,6 +202,10 @@ class Suite:
             # hundred cases, and the unexpected-method probes), and negative bodies come from fuzzing.
             phases["coverage"]["generation"] = {"mode": "positive"}
             operations.append({"include-method": "GET", "phases": {"coverage": {"generation": {"mode": "all"}}}})
+            # The update operations address a resource by a generated id that exists nowhere, so ~95% of their
+            # ~1,600 coverage cases end in a 404; their bodies are covered by fuzzing, stateful and links.
+            operations.append({"include-operation-id": list(COVERAGE_SKIPPED_BY_DEFAULT),
+                               "phases": {"coverage": {"enabled": False}}})
         data: dict[str, Any] = {
             "headers": {"Authorization": f"Bearer {self.target.token}"},
             "seed": self.seed,
