@@ -384,12 +384,10 @@ def _refs_in(node: JSON) -> Iterator[str]:
             yield sub["$ref"]
 
 
-@rule
-def check_unused_components(spec: dict[str, Any]) -> Iterator[LintIssue]:
-    """VC401: every component is reachable from an operation (or the security requirements)."""
-    comps = spec.get("components") or {}
+def _reachable(spec: dict[str, Any], refs: list[str]) -> set[str]:
+    """Every component ``$ref`` reachable from ``refs``, following references transitively."""
     reached: set[str] = set()
-    todo = list(_refs_in(spec.get("paths") or {})) + list(_refs_in(spec.get("webhooks") or {}))
+    todo = list(refs)
     while todo:
         ref = todo.pop()
         if ref in reached or not ref.startswith("#/components/"):
@@ -399,6 +397,14 @@ def check_unused_components(spec: dict[str, Any]) -> Iterator[LintIssue]:
             todo.extend(_refs_in(pointer_get(spec, ref[1:])))
         except KeyError:
             continue
+    return reached
+
+
+@rule
+def check_unused_components(spec: dict[str, Any]) -> Iterator[LintIssue]:
+    """VC401: every component is reachable from an operation (or the security requirements)."""
+    comps = spec.get("components") or {}
+    reached = _reachable(spec, list(_refs_in(spec.get("paths") or {})) + list(_refs_in(spec.get("webhooks") or {})))
     used_schemes: set[str] = set()
     for req in list(spec.get("security") or []) + [
         r for _, _, op in iter_operations(spec) for r in (op.get("security") or [])
@@ -452,17 +458,7 @@ def _response_schema_refs(spec: dict[str, Any]) -> set[str]:
     for _, _, op in iter_operations(spec):
         for resp in (op.get("responses") or {}).values():
             todo.extend(_refs_in(resolve(spec, resp)))
-    reached: set[str] = set()
-    while todo:
-        ref = todo.pop()
-        if ref in reached or not ref.startswith("#/components/"):
-            continue
-        reached.add(ref)
-        try:
-            todo.extend(_refs_in(pointer_get(spec, ref[1:])))
-        except KeyError:
-            continue
-    return reached
+    return _reachable(spec, todo)
 
 
 @rule

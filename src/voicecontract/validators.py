@@ -43,7 +43,8 @@ def adapter(schema_name: str) -> TypeAdapter[Any]:
     if annotation_is_int(target):
         # A named integer schema (e.g. PageSize) is a type alias, not a model: read 2.0 as 2 here, as
         # SpecModel does for integer fields, because JSON Schema does.
-        return TypeAdapter(Annotated[target, BeforeValidator(_whole_float)])
+        wrapped: Any = Annotated[target, BeforeValidator(_whole_float)]
+        return TypeAdapter(wrapped)
     return TypeAdapter(target)
 
 

@@ -194,6 +194,16 @@ def _stale_update_agent(ctx: h.Ctx, query: dict[str, Any], changes: dict[str, An
     return view
 
 
+def _create_not_stored(ctx: h.Ctx, query: dict[str, Any], body: Any) -> dict[str, Any]:
+    """Answers a created agent, but the agent's name is not what gets stored."""
+    view = h.create_agent(ctx, query, body)
+    doc = ctx.tx.get("agent", ctx.tenant, view["id"])
+    assert doc is not None
+    doc["name"] = (doc.get("name") or "") + " (stored)"
+    ctx.tx.update("agent", ctx.tenant, doc)
+    return view
+
+
 def _absent_clears(ctx: h.Ctx, query: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Treats an absent description as null (a PUT where the spec says PATCH-like)."""
     return h.update_number(ctx, query, {"description": None, **changes})
@@ -354,6 +364,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("wrong_content_type", "agent answers are text/plain", "content_type_conformance", with_rewrite(_plain_text)),
     Mutant("embedded_object", "numbers embed the whole agent where the spec has its id", "response_schema_conformance",
            _embed_agent),
+    Mutant("create_not_stored", "a created agent reads back differently from what create answered",
+           "resource_readable_after_create", with_handlers(create_agent=_create_not_stored)),
     Mutant("absent_clears", "an update without `description` clears it", "read_after_write",
            with_handlers(update_number=_absent_clears)),
     Mutant("bad_issue_paths", "400 issues point at fields the request does not have", "error_body",

@@ -140,6 +140,16 @@ def _inbound_agent(ctx: Ctx, value: Any, where: Path) -> str | None:
     return str(create_agent_doc(ctx, value, where)["id"])
 
 
+def _store_number(ctx: Ctx, number: str, provider: str, conn_id: str | None, agent: str | None, *,
+                  outbound_only: bool) -> dict[str, Any]:
+    """Store a new number of the tenant with the spec's defaults (unique across tenants)."""
+    return ctx.tx.insert("number", ctx.tenant, {
+        "user_id": ctx.tenant, "number": number, "active": True, "label": "", "outbound_only": outbound_only,
+        "example_context": {}, "telephony_provider": provider, "description": None, "inbound_agent": agent,
+        "telephony_account_connection": conn_id,
+    }, unique_key=number)
+
+
 def buy_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/numbers/buy."""
     provider = body.get("telephony_provider")
@@ -163,24 +173,7 @@ def buy_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[st
     else:
         number = _random_number(ctx, body.get("area_code"))
     agent = _inbound_agent(ctx, body.get("inbound_agent"), ("body", "inbound_agent"))
-    doc = ctx.tx.insert(
-        "number",
-        ctx.tenant,
-        {
-            "user_id": ctx.tenant,
-            "number": number,
-            "active": True,
-            "label": "",
-            "outbound_only": False,
-            "example_context": {},
-            "telephony_provider": provider,
-            "description": None,
-            "inbound_agent": agent,
-            "telephony_account_connection": conn_id,
-        },
-        unique_key=number,
-    )
-    return number_view(ctx, doc)
+    return number_view(ctx, _store_number(ctx, number, provider, conn_id, agent, outbound_only=False))
 
 
 def link_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -190,23 +183,8 @@ def link_number(ctx: Ctx, query: dict[str, Any], body: dict[str, Any]) -> dict[s
     if ctx.tx.find_unique("number", number) is not None:
         raise conflict("The number is already on the service.", "conflict", "body", "phone_number")
     agent = _inbound_agent(ctx, body.get("inbound_agent"), ("body", "inbound_agent"))
-    doc = ctx.tx.insert(
-        "number",
-        ctx.tenant,
-        {
-            "user_id": ctx.tenant,
-            "number": number,
-            "active": True,
-            "label": "",
-            "outbound_only": body.get("outbound_only", False),
-            "example_context": {},
-            "telephony_provider": TELEPHONY[conn["type"]],
-            "description": None,
-            "inbound_agent": agent,
-            "telephony_account_connection": conn["id"],
-        },
-        unique_key=number,
-    )
+    doc = _store_number(ctx, number, TELEPHONY[conn["type"]], conn["id"], agent,
+                        outbound_only=body.get("outbound_only", False))
     return number_view(ctx, doc)
 
 
