@@ -13,7 +13,6 @@ Ratios are against the limit.
 
 from __future__ import annotations
 
-import copy
 import sys
 import time
 from typing import Any
