@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the project with its dev extra
 
-lint: setup ## lint the spec (voicecontract lint), then ruff and mypy on src/
+lint: setup ## lint the spec (voicecontract lint), ruff on src/ tests/ bench/, mypy on src/
 	$(BIN)/voicecontract lint spec/openapi.yaml
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
