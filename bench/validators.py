@@ -29,7 +29,7 @@ from pydantic import TypeAdapter
 
 from voicecontract import check_credentials, validate_credentials
 from voicecontract.models import AccountConnectionParams
-from voicecontract.recipes import CONNECTION_TYPES, credentials
+from voicecontract.recipes import CONNECTION_TYPES, credentials, pem_envelope
 from voicecontract.spec import packaged_spec
 from voicecontract.validators import validate
 
@@ -123,7 +123,7 @@ def main() -> None:
             {
                 "google_service_account": {
                     **credentials("google")["google_service_account"],
-                    "private_key": "-----BEGIN PRIVATE KEY-----\n" + "A" * big + "\n-----END PRIVATE KEY-----\n",
+                    "private_key": pem_envelope("A" * big),
                 }
             },
         ),
@@ -138,7 +138,7 @@ def main() -> None:
                                                            "token_url": "https://a.example.com/" + "%/" * 1000 + " "}),
         "pem: 16 KiB body, no END": ("google", {"google_service_account": {
             **credentials("google")["google_service_account"],
-            "private_key": "-----BEGIN PRIVATE KEY-----\n" + "A" * 16300}}),
+            "private_key": pem_envelope("A" * 16300, end=False)}}),
     }
     worst = 0.0
     for label, (ctype, creds) in cases.items():

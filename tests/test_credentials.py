@@ -14,7 +14,7 @@ from tests.agreement import SEED, instances
 from voicecontract import PayloadError, check_credentials, validate_credentials
 from voicecontract.credentials import all_codes, normalize_type, tables
 from voicecontract.errors import Issue
-from voicecontract.recipes import CONNECTION_TYPES, credentials, rsa_private_key_pem
+from voicecontract.recipes import CONNECTION_TYPES, credentials, pem_envelope, rsa_private_key_pem
 from voicecontract.validators import adapter, validate
 
 Creds = dict[str, Any]
@@ -76,7 +76,7 @@ def with_field(ctype: str, path: str, value: Any, **extra: Any) -> Creds:
 
 DROP = object()
 SA = "google_service_account"
-PEM = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----\n"
+PEM = pem_envelope("A" * 64)  # the shape of a key, but no key: it does not parse
 
 # (code, connection type, builder) — each builder makes one value that trips the rule.
 TRIPS: list[tuple[str, str, Callable[[], Any]]] = [

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from voicecontract.recipes import credentials
+from voicecontract.recipes import credentials, pem_envelope
 from voicecontract.reference import create_app
 from voicecontract.validators import validate
 
@@ -283,7 +283,7 @@ def test_bad_credentials_are_rejected_with_the_rule_code(a: Api) -> None:
     assert err["issues"] == [{"path": "/body/credentials/twilio_account_sid", "code": "twilio.sid_kind",
                               "message": "this is another kind of Twilio SID; an Account SID starts with AC"}]
     google = credentials("google")
-    google["google_service_account"]["private_key"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+    google["google_service_account"]["private_key"] = pem_envelope("AAAA")
     err = a.post("/v1/account_connections/create", json={"type": "account_connection_google", "credentials": google},
                  expect=400)
     assert err["issues"][0]["code"] == "google.private_key_unparseable"

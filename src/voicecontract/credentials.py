@@ -760,12 +760,6 @@ class ProviderTable:
     required: frozenset[str] = frozenset()
     model: Any = None
 
-    def fast_model(self, credentials: Any) -> Any:
-        """The typed credentials when ``fast_ok``, built without re-validating; else None."""
-        if not self.fast_ok(credentials):
-            return None
-        return self.model.model_construct(_fields_set=set(credentials), **credentials)
-
     def fast_ok(self, credentials: Any) -> bool:
         """True when every field has its expected shape, so that no rule can fire (the model still runs)."""
         fast = self.fast

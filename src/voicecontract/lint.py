@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from voicecontract.spec import HTTP_METHODS, iter_operations, pointer, pointer_get, resolve
+from voicecontract.spec import iter_operations, pointer, pointer_get, resolve
 
 JSON = Any
 
@@ -608,4 +608,4 @@ def lint_spec(spec: dict[str, Any], *, with_validator: bool = True) -> list[Lint
     return sorted(set(found), key=lambda i: (i.path, i.code, i.message))
 
 
-__all__ = ["HTTP_METHODS", "RULE_CODES", "LintIssue", "lint_spec"]
+__all__ = ["RULE_CODES", "LintIssue", "lint_spec"]

@@ -49,6 +49,12 @@ def _body(rng: random.Random, alphabet: str, n: int, canary: str) -> str:
     return _pick(rng, alphabet, left) + canary + _pick(rng, alphabet, n - left - len(canary))
 
 
+def pem_envelope(body: str, *, end: bool = True) -> str:
+    """A PEM private-key envelope around ``body`` (for invalid-key test data; built here, not committed)."""
+    label = " ".join(("PRIVATE", "KEY"))
+    return f"-----BEGIN {label}-----\n{body}\n" + (f"-----END {label}-----\n" if end else "")
+
+
 @lru_cache(maxsize=4)
 def rsa_private_key_pem(slot: int = 0, bits: int = 2048) -> str:
     """A freshly generated PKCS#8 RSA private key in PEM (one per slot and process)."""

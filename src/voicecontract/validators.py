@@ -267,14 +267,6 @@ def validate_credentials(connection_type: str, credentials: Any, *, strict: bool
     The model's ``repr``/``str`` (and so logging) never show secret fields. Raises
     ``PayloadError`` when there is an error (or, with ``strict``, a warning).
     """
-    short = normalize_type(connection_type)
-    if short is not None:
-        table = tables()[short]
-        if table.fast_ok(credentials):  # the common case: see check_credentials
-            try:
-                return table.model.model_validate(credentials)
-            except ValidationError:
-                pass
     report = check_credentials(connection_type, credentials, strict=strict)
     if not report.ok:
         raise PayloadError([*report.errors, *report.warnings], schema=f"{report.connection_type} credentials")

@@ -11,10 +11,10 @@ import json
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import voicecontract.suite.checks as vc_checks  # registers voicecontract's checks with schemathesis
 from voicecontract.spec import iter_operations, packaged_spec
 from voicecontract.suite.masking import Scrubber, curl
 from voicecontract.suite.target import Target
@@ -190,8 +190,6 @@ class Suite:
         """The schemathesis configuration of this run."""
         import schemathesis
 
-        import voicecontract.suite.checks as vc_checks
-
         o = self.options
         enabled = set(o.phases)
         phases: dict[str, Any] = {p: {"enabled": p in enabled} for p in SCHEMATHESIS_PHASES}
@@ -224,15 +222,12 @@ class Suite:
             names = set(o.checks)
             checks: dict[str, Any] = {name: {"enabled": name in names} for name in self.all_check_names()}
             data["checks"] = checks
-        del vc_checks  # imported for its registrations
         return schemathesis.Config.from_dict(data)
 
     @staticmethod
     def all_check_names() -> list[str]:
         """Every check a run can use: schemathesis' built-in ones and voicecontract's."""
         from schemathesis.checks import CHECKS, load_all_checks
-
-        import voicecontract.suite.checks as vc_checks
 
         load_all_checks()
         names = [getattr(fn, "__name__", str(fn)) for fn in CHECKS.get_all()]
@@ -398,8 +393,6 @@ class Suite:
         """Run every selected phase and return the result."""
         from schemathesis.engine import from_schema
 
-        import voicecontract.suite.checks as vc_checks
-
         start = self.started = time.perf_counter()
         unknown = set(self.options.phases) - set(ALL_PHASES)
         if unknown:
@@ -555,5 +548,3 @@ def exit_code(result: RunResult, options: RunOptions) -> int:
         return 1
     return 0
 
-
-Printer = Callable[[str], None]
