@@ -27,7 +27,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.servers import server_process  # noqa: E402
+from tests.support.servers import server_process  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 DURATION = 1.0 if QUICK else 3.0

@@ -312,7 +312,7 @@ class PhoneNumber(SpecModel):
     """
     number: E164Number
     """
-    The phone number itself.
+    The phone number itself. A number is on the service at most once, across all tenants (409 for a second buy or link).
     """
     active: StrictBool = True
     """

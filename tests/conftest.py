@@ -35,13 +35,13 @@ def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "broken.json") -
 
 
 def pytest_report_header(config: Any) -> str:
-    from tests.agreement import EXAMPLES, SEED
+    from tests.support.agreement import EXAMPLES, SEED
 
     return f"voicecontract: property seed {SEED} (VOICECONTRACT_SEED), {EXAMPLES} examples per schema"
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    from tests.agreement import STATS
+    from tests.support.agreement import STATS
 
     if not STATS:
         return

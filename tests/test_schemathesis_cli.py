@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.agreement import SEED
 from tests.conftest import ROOT
-from tests.servers import server_process
+from tests.support.agreement import SEED
+from tests.support.servers import server_process
 
 TOKEN = "schemathesis-token"
 

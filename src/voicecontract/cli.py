@@ -27,7 +27,7 @@ def _default_spec() -> str | None:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint an OpenAPI document with openapi-spec-validator and voicecontract's rules."""
-    from voicecontract.lint import RULE_CODES, lint_spec
+    from voicecontract.lint import RULE_CODES, lint_spec, render
     from voicecontract.spec import SpecLoadError, load_spec_file, packaged_spec
 
     if args.list_rules:
@@ -43,10 +43,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
     found = lint_spec(spec)
     label = path or "(packaged spec)"
     if args.format == "json":
-        print(json.dumps({"spec": label, "issues": [i.__dict__ for i in found]}, indent=2))
+        print(json.dumps({"spec": label, "issues": [i.as_dict() for i in found]}, indent=2))
     else:
         for item in found:
-            print(f"{label}:{item.render()}")
+            print(render(item, f"{label}:"))
         ops = sum(1 for p in spec.get("paths", {}).values() if isinstance(p, dict) for m in p if m != "parameters")
         schemas = len(spec.get("components", {}).get("schemas", {}))
         verdict = f"{len(found)} issue(s)" if found else "no issues"
@@ -215,15 +215,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the contract suite against a base URL or the embedded reference server."""
     import os
 
-    from voicecontract.suite.runner import (
-        ALL_PHASES,
-        RunOptions,
-        UsageError,
-        exit_code,
-        run_suite,
-        summary,
-        write_reports,
-    )
+    from voicecontract.suite.options import ALL_PHASES, RunOptions, UsageError
+    from voicecontract.suite.reports import summary, write_reports
+    from voicecontract.suite.runner import exit_code, run_suite
 
     def split(value: str | None) -> tuple[str, ...] | None:
         if value is None or value.strip() in ("", "all"):
@@ -237,6 +231,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         token=args.token or os.environ.get("VOICECONTRACT_TOKEN"),
         second_token=args.second_token or os.environ.get("VOICECONTRACT_SECOND_TOKEN"),
+        spec=args.spec,
         max_examples=args.max_examples,
         seed=seed,
         workers=args.workers,
@@ -248,6 +243,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         fail_under=args.fail_under,
         max_failures=args.max_failures,
         canary=args.canary,
+        fixtures=args.fixtures,
+        consistency_window_ms=args.consistency_window,
+        require_isolation=args.require_isolation,
     )
     try:
         result = run_suite(options, out=sys.stdout)
@@ -348,7 +346,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--second-token", help="a second tenant's token: enables the tenant_isolation check")
     p.add_argument("--max-examples", type=int, default=10, help="examples per operation and phase (default 10)")
     p.add_argument("--seed", type=int, help="seed that reproduces a run (printed with every failure)")
-    p.add_argument("--workers", type=int, default=1, help="concurrent schemathesis workers (default 1)")
+    p.add_argument(
+        "--workers",
+        default="1",
+        metavar="N|auto",
+        help="requests in flight in the generated phases (default 1; auto: enough to hide a slow network)",
+    )
+    p.add_argument(
+        "--spec",
+        metavar="FILE|REV:PATH",
+        help="run another version of the contract (a file or a git revision such as main:spec/openapi.yaml)",
+    )
+    p.add_argument(
+        "--fixtures",
+        metavar="FILE",
+        help="YAML with credentials and numbers only the target accepts (default: sandbox data)",
+    )
+    p.add_argument(
+        "--consistency-window",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="how long a read may lag behind a write before read_after_write fails (default 0)",
+    )
+    p.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="refuse to run without --second-token (tenant isolation must be checked)",
+    )
     p.add_argument(
         "--phases",
         help="comma-separated subset of: examples, coverage, fuzzing, stateful, links (default all)",
@@ -369,8 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail when under PCT%% of the documented status codes were exercised",
     )
     p.add_argument("--max-failures", type=int, help="stop after this many failures")
-    p.add_argument("--canary", default="", metavar="MARKER",
-                   help="plant MARKER (hex) inside the secrets the links phase sends, to audit reports for leaks")
+    p.add_argument(
+        "--canary",
+        default="",
+        metavar="MARKER",
+        help="plant MARKER (hex) inside the secrets the links phase sends, to audit reports for leaks",
+    )
     p.set_defaults(func=cmd_run)
     return parser
 
@@ -380,9 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "list_checks", False):
-        from voicecontract.suite.runner import Suite
+        from voicecontract.suite.engine import all_check_names
 
-        print("\n".join(Suite.all_check_names()))
+        print("\n".join(all_check_names()))
         return EXIT_OK
     try:
         code: int = args.func(args)

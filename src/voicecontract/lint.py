@@ -9,26 +9,12 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from voicecontract.spec import iter_operations, pointer, pointer_get, resolve
+from voicecontract.errors import Issue
+from voicecontract.spec import iter_operations, iter_subschemas, pointer, pointer_get, resolve, walk
 
 JSON = Any
-
-
-@dataclass(frozen=True, order=True)
-class LintIssue:
-    """One finding: a stable rule code, the rule's name, where, and what is wrong."""
-
-    code: str
-    name: str
-    path: str
-    message: str
-
-    def render(self) -> str:
-        """Format the finding as one line for humans."""
-        return f"{self.path or '/'}: {self.message} [{self.code} {self.name}]"
 
 
 # code -> (name, one-line description); the README's table is generated from this.
@@ -55,9 +41,12 @@ RULE_CODES: dict[str, tuple[str, str]] = {
     "VC601": ("link-operation", "a link names an operation that does not exist"),
     "VC602": ("link-parameter", "a link sets a parameter or body the target operation does not take"),
     "VC603": ("link-expression", "a link expression points at a field the response does not have"),
+    "VC701": ("operation-role", "an operation's role cannot be derived, or its x-role is not a known role"),
+    "VC702": ("extension-value", "an x- extension names something the document does not have"),
+    "VC703": ("reference-kind", "an id field of a request names no resource the index can tell"),
 }
 
-Rule = Callable[[dict[str, Any]], Iterator[LintIssue]]
+Rule = Callable[[dict[str, Any]], Iterator[Issue]]
 RULES: list[Rule] = []
 
 
@@ -67,49 +56,19 @@ def rule(fn: Rule) -> Rule:
     return fn
 
 
-def issue(code: str, path: str, message: str) -> LintIssue:
+def issue(code: str, path: str, message: str) -> Issue:
     """Build a finding for rule ``code``."""
-    return LintIssue(code, RULE_CODES[code][0], path, message)
+    assert code in RULE_CODES, code
+    return Issue(path, code, message)
+
+
+def render(found: Issue, label: str = "") -> str:
+    """A finding as one line for humans: ``label:path: message [VC107 response-401]``."""
+    name = RULE_CODES.get(found.code, ("",))[0]
+    return f"{label}{found.path or '/'}: {found.message} [{found.code} {name}]".replace(" ]", "]")
 
 
 # --------------------------------------------------------------------------- walking helpers
-
-
-def walk(node: JSON, path: str = "") -> Iterator[tuple[str, JSON]]:
-    """Yield (pointer, node) for every node below ``node``, depth first."""
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, path + pointer(key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from walk(value, path + pointer(i))
-
-
-SCHEMA_CHILD_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
-SCHEMA_CHILD_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SCHEMA_CHILD_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames")
-
-
-def iter_subschemas(schema: JSON, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield (pointer, schema) for ``schema`` and every schema nested in it (not following $ref)."""
-    if not isinstance(schema, dict):
-        return
-    yield path, schema
-    for key in SCHEMA_CHILD_MAPS:
-        children = schema.get(key)
-        if isinstance(children, dict):
-            for name, child in children.items():
-                yield from iter_subschemas(child, path + pointer(key, name))
-    for key in SCHEMA_CHILD_LISTS:
-        children = schema.get(key)
-        if isinstance(children, list):
-            for i, child in enumerate(children):
-                yield from iter_subschemas(child, path + pointer(key, i))
-    for key in SCHEMA_CHILD_ONE:
-        child = schema.get(key)
-        if isinstance(child, dict):
-            yield from iter_subschemas(child, path + pointer(key))
 
 
 def iter_operation_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -161,7 +120,7 @@ def has_body(spec: dict[str, Any], op: dict[str, Any]) -> bool:
 
 
 @rule
-def check_validator(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_validator(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC001/VC002: the document is valid OpenAPI 3.1 per openapi-spec-validator."""
     version = spec.get("openapi")
     if not (isinstance(version, str) and version.startswith("3.1.")):
@@ -179,7 +138,7 @@ def check_validator(spec: dict[str, Any]) -> Iterator[LintIssue]:
 
 
 @rule
-def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_operations(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC101-VC109: every operation is fully documented."""
     seen_ids: dict[str, str] = {}
     declared_tags = {t.get("name") for t in spec.get("tags") or [] if isinstance(t, dict)}
@@ -243,7 +202,7 @@ def check_operations(spec: dict[str, Any]) -> Iterator[LintIssue]:
 
 
 @rule
-def check_descriptions(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_descriptions(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC301-VC303: every component schema, property and parameter has a description."""
     for name, schema in ((spec.get("components") or {}).get("schemas") or {}).items():
         if isinstance(schema, dict) and not str(schema.get("description") or "").strip():
@@ -346,7 +305,7 @@ def schema_validator_factory(spec: dict[str, Any]) -> Callable[[str], Any]:
 
 
 @rule
-def check_examples(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_examples(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC201/VC202: every example validates, and every operation with a body has one."""
     make = schema_validator_factory(spec)
     seen: set[str] = set()
@@ -401,7 +360,7 @@ def _reachable(spec: dict[str, Any], refs: list[str]) -> set[str]:
 
 
 @rule
-def check_unused_components(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_unused_components(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC401: every component is reachable from an operation (or the security requirements)."""
     comps = spec.get("components") or {}
     reached = _reachable(spec, list(_refs_in(spec.get("paths") or {})) + list(_refs_in(spec.get("webhooks") or {})))
@@ -462,7 +421,7 @@ def _response_schema_refs(spec: dict[str, Any]) -> set[str]:
 
 
 @rule
-def check_secrets(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_secrets(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC501/VC502: secret fields carry all three markers and never appear in a response."""
     for base, schema in iter_operation_schemas(spec):
         for path, sub in iter_subschemas(schema, base):
@@ -525,7 +484,7 @@ def _schema_has_pointer(spec: dict[str, Any], schema: JSON, ptr: str) -> bool:
 
 
 @rule
-def check_links(spec: dict[str, Any]) -> Iterator[LintIssue]:
+def check_links(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC601-VC603: links name existing operations, parameters and response fields."""
     by_id = {op.get("operationId"): (path, method, op) for path, method, op in iter_operations(spec)}
     for path, method, op in iter_operations(spec):
@@ -575,7 +534,7 @@ def check_links(spec: dict[str, Any]) -> Iterator[LintIssue]:
                                 yield from _check_expression(spec, sub_at, name, value, body_schema)
 
 
-def _check_expression(spec: dict[str, Any], at: str, name: str, expr: JSON, body_schema: JSON) -> Iterator[LintIssue]:
+def _check_expression(spec: dict[str, Any], at: str, name: str, expr: JSON, body_schema: JSON) -> Iterator[Issue]:
     if not isinstance(expr, str) or not expr.startswith("$"):
         return
     m = EXPRESSION.match(expr)
@@ -587,16 +546,114 @@ def _check_expression(spec: dict[str, Any], at: str, name: str, expr: JSON, body
         yield issue("VC603", at, f"link {name}: {expr!r} points at a field the response schema does not have")
 
 
+# --------------------------------------------------------------------------- rules: extensions
+
+
+CREDENTIAL_KINDS = {"key", "opaque", "url", "pem"}
+
+
+@rule
+def check_roles(spec: dict[str, Any]) -> Iterator[Issue]:
+    """VC701: every operation has a role (derived, or a known ``x-role``)."""
+    from voicecontract.spec.index import ROLES, SpecIndex
+
+    ix = SpecIndex(spec)
+    for op in ix.operations.values():
+        at = pointer("paths", op.path, op.method.lower())
+        explicit = op.raw.get("x-role")
+        if explicit is not None and explicit not in ROLES:
+            yield issue("VC701", at + "/x-role", f"x-role {explicit!r} is not one of {', '.join(ROLES)}")
+        elif op.role == "action":
+            yield issue("VC701", at, f"{op.label}: the role cannot be derived from the shape; add x-role")
+
+
+def _ext_issues(spec: dict[str, Any]) -> Iterator[Issue]:
+    from voicecontract.spec.index import SpecIndex
+
+    ix = SpecIndex(spec)
+    roles = {r for t in ix.connection_types.values() for r in t.usable_as}
+    names = set(ix.schemas.components)
+    for base, schema in iter_operation_schemas(spec):
+        for path, sub in iter_subschemas(schema, base):
+            kind = sub.get("x-credential-kind")
+            if kind is not None and kind not in CREDENTIAL_KINDS:
+                yield issue(
+                    "VC702",
+                    path + "/x-credential-kind",
+                    f"x-credential-kind {kind!r}: use one of key, opaque, url, pem",
+                )
+            role = sub.get("x-connection-role")
+            if role is not None and role not in roles:
+                yield issue("VC702", path + "/x-connection-role", f"no connection type is x-usable-as {role!r}")
+            ref = sub.get("x-references")
+            if ref is not None and ref not in names:
+                yield issue("VC702", path + "/x-references", f"x-references names no component schema ({ref!r})")
+            usable = sub.get("x-usable-as")
+            if usable is not None and not (isinstance(usable, list) and all(isinstance(u, str) for u in usable)):
+                yield issue("VC702", path + "/x-usable-as", "x-usable-as is a list of uses, e.g. [telephony]")
+    for path, method, _ in iter_operations(spec):
+        at = pointer("paths", path, method)
+        op = ix.by_label.get(f"{method.upper()} {path}")
+        if op is None or op.resource is None:
+            continue
+        resource = {"$ref": f"#/components/schemas/{op.resource}"}
+        members = ix.schemas.object_members(resource)
+        fields = {name for m in members for name in ix.schemas.properties(m)}
+        if op.collection is not None:
+            node = next((ix.schemas.properties(m).get(op.collection) for m in members), None)
+            if node is None or ix.schemas.items(node) is None:
+                yield issue("VC702", at + "/x-collection", f"{op.resource} has no array field {op.collection!r}")
+        for name in op.final_state:
+            if name not in fields:
+                yield issue("VC702", at + "/x-final-state", f"{op.resource} has no field {name!r}")
+        for member in ix.schemas.object_members(op.body_node):
+            for name, node in ix.schemas.properties(member).items():
+                target = node.get("x-response-field", name) if isinstance(node, dict) else name
+                if (
+                    isinstance(node, dict)
+                    and "x-response-field" in node
+                    and target is not None
+                    and target not in fields
+                ):
+                    yield issue(
+                        "VC702",
+                        at + "/requestBody",
+                        f"{name}: x-response-field {target!r} is not a field of {op.resource}",
+                    )
+        for member in members:
+            for name, node in ix.schemas.properties(member).items():
+                derived = node.get("x-derived-from") if isinstance(node, dict) else None
+                if isinstance(derived, str) and derived.split("/")[1:2] and derived.split("/")[1] not in fields:
+                    yield issue(
+                        "VC702",
+                        pointer("components", "schemas", ix.schemas.name_of(member) or "", "properties", name),
+                        f"x-derived-from {derived!r} starts at a field {op.resource} does not have",
+                    )
+        for ref in ix.body_references(op):
+            if ref.kind is None:
+                yield issue(
+                    "VC703",
+                    at + "/requestBody",
+                    f"{op.label}: /{'/'.join(ref.path)} carries an id, but of what? add x-references",
+                )
+
+
+@rule
+def check_extensions(spec: dict[str, Any]) -> Iterator[Issue]:
+    """VC702/VC703: every x- extension names what exists, and every id field's resource is known."""
+    yield from _ext_issues(spec)
+
+
 # --------------------------------------------------------------------------- entry point
 
 
-def lint_spec(spec: dict[str, Any], *, with_validator: bool = True) -> list[LintIssue]:
+def lint_spec(spec: dict[str, Any], *, with_validator: bool = True) -> list[Issue]:
     """Run every rule over an OpenAPI document and return the findings, sorted.
 
     ``with_validator=False`` skips openapi-spec-validator (the slow part, ~1.5 s), for callers
     that only need voicecontract's own rules.
     """
-    found: list[LintIssue] = []
+    found: list[Issue] = []
     for fn in RULES:
         if fn is check_validator and not with_validator:
             continue
@@ -608,4 +665,4 @@ def lint_spec(spec: dict[str, Any], *, with_validator: bool = True) -> list[Lint
     return sorted(set(found), key=lambda i: (i.path, i.code, i.message))
 
 
-__all__ = ["RULE_CODES", "LintIssue", "lint_spec"]
+__all__ = ["RULE_CODES", "Issue", "lint_spec"]

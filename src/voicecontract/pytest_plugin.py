@@ -24,18 +24,47 @@ _RESULT_KEY = "_voicecontract_result"
 def pytest_addoption(parser: Any) -> None:
     """Add the --voicecontract-* options."""
     group = parser.getgroup("voicecontract", "voicecontract contract suite")
-    group.addoption("--voicecontract-url", default=os.environ.get("VOICECONTRACT_URL"),
-                    help="base URL of the implementation to test (enables the contract suite)")
-    group.addoption("--voicecontract", action="store_true", default=False,
-                    help="run the contract suite against the embedded reference server")
-    group.addoption("--voicecontract-token", default=os.environ.get("VOICECONTRACT_TOKEN"),
-                    help="bearer token for the implementation (or VOICECONTRACT_TOKEN)")
-    group.addoption("--voicecontract-second-token", default=os.environ.get("VOICECONTRACT_SECOND_TOKEN"),
-                    help="a second tenant's token: enables the tenant_isolation check")
+    group.addoption(
+        "--voicecontract-url",
+        default=os.environ.get("VOICECONTRACT_URL"),
+        help="base URL of the implementation to test (enables the contract suite)",
+    )
+    group.addoption(
+        "--voicecontract",
+        action="store_true",
+        default=False,
+        help="run the contract suite against the embedded reference server",
+    )
+    group.addoption(
+        "--voicecontract-token",
+        default=os.environ.get("VOICECONTRACT_TOKEN"),
+        help="bearer token for the implementation (or VOICECONTRACT_TOKEN)",
+    )
+    group.addoption(
+        "--voicecontract-second-token",
+        default=os.environ.get("VOICECONTRACT_SECOND_TOKEN"),
+        help="a second tenant's token: enables the tenant_isolation check",
+    )
     group.addoption("--voicecontract-max-examples", type=int, default=10, help="examples per operation (default 10)")
     group.addoption("--voicecontract-seed", type=int, default=None, help="seed of the run")
     group.addoption("--voicecontract-phases", default=None, help="comma-separated phases (default all)")
     group.addoption("--voicecontract-report", default=None, help="write the suite's JSON report here")
+    group.addoption("--voicecontract-spec", default=None, help="another version of the contract (file or REV:PATH)")
+    group.addoption(
+        "--voicecontract-fixtures", default=None, help="YAML with credentials and numbers the target accepts"
+    )
+    group.addoption(
+        "--voicecontract-workers", default="1", help="requests in flight in the generated phases (N or auto)"
+    )
+    group.addoption(
+        "--voicecontract-consistency-window", type=int, default=0, help="milliseconds a read may lag behind a write"
+    )
+    group.addoption(
+        "--voicecontract-require-isolation",
+        action="store_true",
+        default=False,
+        help="fail when no second tenant's token is given",
+    )
 
 
 def _enabled(config: Any) -> bool:
@@ -43,7 +72,7 @@ def _enabled(config: Any) -> bool:
 
 
 def _options(config: Any) -> Any:
-    from voicecontract.suite.runner import ALL_PHASES, RunOptions
+    from voicecontract.suite.options import ALL_PHASES, RunOptions
 
     phases = config.getoption("--voicecontract-phases")
     return RunOptions(
@@ -54,6 +83,11 @@ def _options(config: Any) -> Any:
         seed=config.getoption("--voicecontract-seed"),
         phases=tuple(p.strip() for p in phases.split(",")) if phases else ALL_PHASES,
         report=config.getoption("--voicecontract-report"),
+        spec=config.getoption("--voicecontract-spec"),
+        fixtures=config.getoption("--voicecontract-fixtures"),
+        workers=config.getoption("--voicecontract-workers"),
+        consistency_window_ms=config.getoption("--voicecontract-consistency-window"),
+        require_isolation=config.getoption("--voicecontract-require-isolation"),
     )
 
 
@@ -61,7 +95,9 @@ def suite_result(config: Any) -> Any:
     """Run the suite once per pytest session and return its result."""
     result = getattr(config, _RESULT_KEY, None)
     if result is None:
-        from voicecontract.suite.runner import UsageError, run_suite, write_reports
+        from voicecontract.suite.options import UsageError
+        from voicecontract.suite.reports import write_reports
+        from voicecontract.suite.runner import run_suite
 
         options = _options(config)
         try:
@@ -86,22 +122,22 @@ class OperationItem(pytest.Item):
         self.label = label
 
     def runtest(self) -> None:
-        """Fail with this operation's contract failures, if any."""
-        from voicecontract.suite.runner import UsageError
+        """Fail with this item's contract failures, if any (the same data the CLI reports)."""
+        from voicecontract.suite.options import UsageError
 
         result = suite_result(self.config)
         if isinstance(result, UsageError):
             raise ContractFailureError(f"the contract suite could not run: {result}")
-        if self.label == "links":
-            broken = [k for k, ok in result.links.items() if not ok]
-            failures = [f for f in result.failures if f.phase == "links" and f.check == "documented_errors"]
-            lines = [f"link not followed: {k}" for k in broken] + [f"[{f.check}] {f.title}" for f in failures]
-        else:
-            failures = [f for f in result.failures if f.operation == self.label]
-            lines = []
-            for f in failures:
-                lines += [f"[{f.check}] {f.title} ({f.phase} phase)", *(f"    {x}" for x in f.message.splitlines()[:6]),
-                          f"    reproduce: {f.curl}", f"    seed: {f.seed}"]
+        lines = []
+        for f in result.failures_of(self.label):
+            where = f" at {f.issue.path}" if f.issue.path else ""
+            lines += [
+                f"[{f.check}] {f.title}{where} ({f.phase} phase)",
+                *(f"    {x}" for x in f.detail.splitlines()[:6]),
+            ]
+            if f.curl:
+                lines.append(f"    reproduce: {f.curl}")
+            lines.append(f"    seed: {f.seed}")
         if lines:
             raise ContractFailureError("\n".join(lines))
 
@@ -117,14 +153,21 @@ class OperationItem(pytest.Item):
 
 
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
-    """Add one item per operation of the spec when the suite is enabled."""
+    """Add one item per operation of the spec, one for the links, and the catch-alls when the run needs them."""
     if not _enabled(config):
         return
-    from voicecontract.spec import iter_operations, packaged_spec
+    from voicecontract.suite.reports import LINKS_ITEM
+    from voicecontract.suite.result import RUN_LEVEL, UNEXPECTED_METHODS
 
-    labels = [f"{m.upper()} {p}" for p, m, _ in iter_operations(packaged_spec())] + ["links"]
+    labels = [*_operation_labels(config), LINKS_ITEM, UNEXPECTED_METHODS, RUN_LEVEL]
     for label in labels:
         items.append(OperationItem.from_parent(session, name=f"voicecontract[{label}]", label=label))
+
+
+def _operation_labels(config: Any) -> list[str]:
+    from voicecontract.spec import index
+
+    return list(index().by_label)
 
 
 def pytest_report_header(config: Any) -> str | None:

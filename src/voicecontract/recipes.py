@@ -7,33 +7,16 @@ written into this repository: tests, benchmarks and the contract suite call thes
 
 from __future__ import annotations
 
+import copy
 import random
 import string
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 HEX = "0123456789abcdef"
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "_-"
-
-CONNECTION_TYPES: tuple[str, ...] = (
-    "twilio",
-    "openai",
-    "google",
-    "azure_llm",
-    "elevenlabs",
-    "deepgram",
-    "cartesia",
-    "playht",
-    "rime",
-    "azure_speech",
-    "assemblyai",
-    "deepseek",
-    "telnyx",
-    "un_pw_oauth",
-    "login_key_oauth",
-    "external_api_key",
-)
 
 
 def _pick(rng: random.Random, alphabet: str, n: int) -> str:
@@ -67,81 +50,161 @@ def rsa_private_key_pem(slot: int = 0, bits: int = 2048) -> str:
     ).decode("ascii")
 
 
-def credentials(connection_type: str, *, seed: int = 0, canary: str = "") -> dict[str, Any]:
-    """Valid, realistic credentials for a connection type (short name, e.g. ``twilio``).
+def _twilio(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    return {"twilio_account_sid": "AC" + _pick(rng, HEX, 32), "twilio_auth_token": _body(rng, HEX, 32, hexc)}
 
-    With ``canary`` (letters and digits), every secret field carries it in its middle.
+
+def _openai(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    return {"openai_api_key": "sk-proj-" + _body(rng, URLSAFE, 74, canary) + "T3BlbkFJ" + _pick(rng, URLSAFE, 74)}
+
+
+def _google(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    project = "voice-" + _pick(rng, string.ascii_lowercase + string.digits, 8)
+    return {
+        "google_service_account": {
+            "type": "service_account",
+            "project_id": project,
+            "private_key_id": _pick(rng, HEX, 40),
+            "private_key": rsa_private_key_pem(seed % 2),
+            "client_email": f"speech@{project}.iam.gserviceaccount.com",
+            "client_id": _pick(rng, string.digits, 21),
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": "https://oauth2.googleapis.com/token",
+            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            "client_x509_cert_url": f"https://www.googleapis.com/robot/v1/metadata/x509/speech%40{project}.iam.gserviceaccount.com",
+            "universe_domain": "googleapis.com",
+        }
+    }
+
+
+def _azure_llm(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    return {
+        "azure_openai_endpoint": f"https://{_pick(rng, string.ascii_lowercase, 10)}.openai.azure.com/",
+        "azure_openai_api_key": _body(rng, HEX, 32, hexc),
+        "azure_openai_deployment_name": "gpt-4o-" + _pick(rng, string.ascii_lowercase, 4),
+        "azure_openai_api_version": "2024-10-21",
+        "azure_openai_region": "swedencentral",
+    }
+
+
+def _un_pw_oauth(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    return {
+        "token_url": "https://login.example.com/oauth2/token",
+        "client_id": "voice-agent",
+        "client_secret": _body(rng, URLSAFE, 40, canary),
+        "username": "agent@example.com",
+        "password": "Correct horse " + _body(rng, ALNUM, 24, canary),
+        "scope": "calls.read calls.write",
+        "client_auth_method": "client_secret_basic",
+    }
+
+
+def _login_key_oauth(rng: random.Random, canary: str, hexc: str, seed: int) -> dict[str, Any]:
+    return {
+        "token_url": "https://auth.example.com/token?tenant=acme",
+        "login": "voice-agent",
+        "key": _body(rng, URLSAFE, 48, canary),
+        "scope": "calls",
+    }
+
+
+Recipe = Callable[[random.Random, str, str, int], dict[str, Any]]
+# provider -> recipe (provider knowledge, like the credential rules); other types are generated from the spec
+RECIPES: dict[str, Recipe] = {
+    "twilio": _twilio,
+    "openai": _openai,
+    "google": _google,
+    "azure_llm": _azure_llm,
+    "elevenlabs": lambda rng, c, h, s: {"elevenlabs_api_key": "sk_" + _body(rng, HEX, 48, h)},
+    "deepgram": lambda rng, c, h, s: {"deepgram_api_key": _body(rng, HEX, 40, h)},
+    "cartesia": lambda rng, c, h, s: {"cartesia_api_key": "sk_car_" + _body(rng, ALNUM, 22, c)},
+    "playht": lambda rng, c, h, s: {"playht_user_id": _pick(rng, ALNUM, 28), "playht_api_key": _body(rng, HEX, 32, h)},
+    "rime": lambda rng, c, h, s: {"rime_api_key": _body(rng, ALNUM, 40, c)},
+    "azure_speech": lambda rng, c, h, s: {
+        "azure_speech_key": _body(rng, HEX, 32, h),
+        "azure_speech_region": "westeurope",
+    },
+    "assemblyai": lambda rng, c, h, s: {"assemblyai_api_key": _body(rng, HEX, 32, h), "assemblyai_region": "us"},
+    "deepseek": lambda rng, c, h, s: {"deepseek_api_key": "sk-" + _body(rng, HEX, 32, h)},
+    "telnyx": lambda rng, c, h, s: {"telnyx_api_key": "KEY" + _body(rng, URLSAFE, 55, c)},
+    "un_pw_oauth": _un_pw_oauth,
+    "login_key_oauth": _login_key_oauth,
+    "external_api_key": lambda rng, c, h, s: {
+        "api_key": _body(rng, URLSAFE, 40, c),
+        "header_name": "X-API-Key",
+        "location": "header",
+    },
+}
+
+
+def connection_types() -> list[str]:
+    """The short names of every connection type of the spec (from the spec index)."""
+    from voicecontract.spec import index
+
+    return [t.short for t in index().connection_types.values()]
+
+
+def credentials(connection_type: str, *, seed: int = 0, canary: str = "") -> dict[str, Any]:
+    """Valid, realistic credentials for a connection type (``twilio`` or ``account_connection_twilio``).
+
+    With ``canary`` (letters and digits), every secret field carries it in its middle. A type no
+    recipe knows gets credentials generated from its schema in the spec (see ``generated``).
     """
-    rng = random.Random(f"{connection_type}:{seed}")  # noqa: S311 - reproducible test data, not crypto
+    from voicecontract.spec import index
+
+    found = index().connection_type(connection_type)
+    if found is None:
+        raise KeyError(connection_type)
+    rng = random.Random(f"{found.short}:{seed}")  # noqa: S311 - reproducible test data, not crypto
     hexc = canary.lower() if all(c in HEX for c in canary.lower()) else ""
-    t = connection_type.removeprefix("account_connection_")
-    if t == "twilio":
-        return {"twilio_account_sid": "AC" + _pick(rng, HEX, 32), "twilio_auth_token": _body(rng, HEX, 32, hexc)}
-    if t == "openai":
-        return {"openai_api_key": "sk-proj-" + _body(rng, URLSAFE, 74, canary) + "T3BlbkFJ" + _pick(rng, URLSAFE, 74)}
-    if t == "google":
-        project = "voice-" + _pick(rng, string.ascii_lowercase + string.digits, 8)
-        return {
-            "google_service_account": {
-                "type": "service_account",
-                "project_id": project,
-                "private_key_id": _pick(rng, HEX, 40),
-                "private_key": rsa_private_key_pem(seed % 2),
-                "client_email": f"speech@{project}.iam.gserviceaccount.com",
-                "client_id": _pick(rng, string.digits, 21),
-                "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-                "token_uri": "https://oauth2.googleapis.com/token",
-                "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-                "client_x509_cert_url": f"https://www.googleapis.com/robot/v1/metadata/x509/speech%40{project}.iam.gserviceaccount.com",
-                "universe_domain": "googleapis.com",
-            }
-        }
-    if t == "azure_llm":
-        return {
-            "azure_openai_endpoint": f"https://{_pick(rng, string.ascii_lowercase, 10)}.openai.azure.com/",
-            "azure_openai_api_key": _body(rng, HEX, 32, hexc),
-            "azure_openai_deployment_name": "gpt-4o-" + _pick(rng, string.ascii_lowercase, 4),
-            "azure_openai_api_version": "2024-10-21",
-            "azure_openai_region": "swedencentral",
-        }
-    if t == "elevenlabs":
-        return {"elevenlabs_api_key": "sk_" + _body(rng, HEX, 48, hexc)}
-    if t == "deepgram":
-        return {"deepgram_api_key": _body(rng, HEX, 40, hexc)}
-    if t == "cartesia":
-        return {"cartesia_api_key": "sk_car_" + _body(rng, ALNUM, 22, canary)}
-    if t == "playht":
-        return {"playht_user_id": _pick(rng, ALNUM, 28), "playht_api_key": _body(rng, HEX, 32, hexc)}
-    if t == "rime":
-        return {"rime_api_key": _body(rng, ALNUM, 40, canary)}
-    if t == "azure_speech":
-        return {"azure_speech_key": _body(rng, HEX, 32, hexc), "azure_speech_region": "westeurope"}
-    if t == "assemblyai":
-        return {"assemblyai_api_key": _body(rng, HEX, 32, hexc), "assemblyai_region": "us"}
-    if t == "deepseek":
-        return {"deepseek_api_key": "sk-" + _body(rng, HEX, 32, hexc)}
-    if t == "telnyx":
-        return {"telnyx_api_key": "KEY" + _body(rng, URLSAFE, 55, canary)}
-    if t == "un_pw_oauth":
-        return {
-            "token_url": "https://login.example.com/oauth2/token",
-            "client_id": "voice-agent",
-            "client_secret": _body(rng, URLSAFE, 40, canary),
-            "username": "agent@example.com",
-            "password": "Correct horse " + _body(rng, ALNUM, 24, canary),
-            "scope": "calls.read calls.write",
-            "client_auth_method": "client_secret_basic",
-        }
-    if t == "login_key_oauth":
-        return {
-            "token_url": "https://auth.example.com/token?tenant=acme",
-            "login": "voice-agent",
-            "key": _body(rng, URLSAFE, 48, canary),
-            "scope": "calls",
-        }
-    if t == "external_api_key":
-        return {"api_key": _body(rng, URLSAFE, 40, canary), "header_name": "X-API-Key", "location": "header"}
-    raise KeyError(connection_type)
+    recipe = RECIPES.get(found.short)
+    if recipe is None:
+        return generated(found.credentials, seed=seed)
+    return recipe(rng, canary, hexc, seed)
+
+
+def generated(schema_name: str, *, seed: int = 0) -> dict[str, Any]:
+    """A valid instance of a credentials schema, drawn from the spec (see ``_generated``); a fresh copy."""
+    return copy.deepcopy(_generated(schema_name, seed))
+
+
+@lru_cache(maxsize=64)
+def _generated(schema_name: str, seed: int) -> dict[str, Any]:
+    """A valid instance of a credentials schema, drawn from the spec (needs the ``suite`` extra).
+
+    The draw is reproducible (a fixed seed) and must pass every validator check without an error;
+    secret strings are at least 16 characters where the schema allows it.
+    """
+    import hypothesis
+    import jsonschema_rs
+    from schemathesis.generation.jsonschema.builder import build
+
+    from voicecontract.spec import index, packaged_spec
+    from voicecontract.validators import check_value
+
+    standalone = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": f"#/components/schemas/{schema_name}",
+        "components": {"schemas": packaged_spec()["components"]["schemas"]},
+    }
+    strategy = build(standalone, draft=jsonschema_rs.Draft202012, formats={})
+    node = {"$ref": f"#/components/schemas/{schema_name}"}
+
+    def usable(value: Any) -> bool:
+        secrets = list(index().schemas.secret_values(node, value))
+        if any(len(s) < 16 for s in secrets):
+            return False
+        _, issues = check_value(schema_name, value)
+        return not any(i.severity == "error" for i in issues)
+
+    found = hypothesis.find(
+        strategy,
+        usable,
+        settings=hypothesis.settings(database=None, max_examples=2000, deadline=None),
+        random=random.Random(seed),  # noqa: S311 - reproducible test data
+    )
+    assert isinstance(found, dict)
+    return found
 
 
 def canary(seed: int = 0) -> str:

@@ -16,8 +16,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 
 from voicecontract._base import WHOLE_FLOAT_LIMIT, annotation_is_int
-from voicecontract.credentials import normalize_type, rule_issues, tables
+from voicecontract.credentials import inspect, normalize_type, tables
 from voicecontract.errors import Issue, PayloadError, issues_from_validation_error
+from voicecontract.spec import index, packaged_spec, pointer
 
 log = logging.getLogger("voicecontract.validators")
 
@@ -27,8 +28,6 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 @cache
 def schema_names() -> tuple[str, ...]:
     """Names of every component schema of the spec, in spec order."""
-    from voicecontract.spec import packaged_spec
-
     return tuple(packaged_spec()["components"]["schemas"])
 
 
@@ -97,8 +96,6 @@ def _prepare(payload: Any, schema_name: str) -> Any:
         return parse_json(bytes(payload))
     bad = _non_finite(payload)
     if bad is not None:
-        from voicecontract.spec import pointer
-
         raise PayloadError([Issue(pointer(*bad), "type", "NaN and Infinity are not JSON numbers")], schema=schema_name)
     return payload
 
@@ -115,34 +112,87 @@ def _model_issues(ta: TypeAdapter[Any], payload: Any) -> tuple[Any, list[Issue]]
 @cache
 def credential_sites() -> dict[str, tuple[str | None, tuple[str, ...]]]:
     """Schema name -> (connection type, or None to read it from the payload; where the credentials are)."""
-    from voicecontract.spec import packaged_spec
-
-    spec = packaged_spec()["components"]["schemas"]
+    ix = index()
+    field = (ix.credentials_field,) if ix.credentials_field else ()
     sites: dict[str, tuple[str | None, tuple[str, ...]]] = {}
-    for short, table in tables().items():
-        sites[table.credentials_schema] = (short, ())
-    for union in ("AccountConnectionParams", "AccountConnectionUpdateParams"):
-        sites[union] = (None, ("credentials",))
-        for tag, ref in spec[union]["discriminator"]["mapping"].items():
-            sites[ref.rsplit("/", 1)[-1]] = (tag.removeprefix("account_connection_"), ("credentials",))
+    for ctype in ix.connection_types.values():
+        sites[ctype.credentials] = (ctype.short, ())
+        for member in (ctype.create, ctype.update):
+            if member:
+                sites[member] = (ctype.short, field)
+    for name in schema_names():
+        union = ix.schemas.union(ix.schemas.named(name))
+        if union is not None and union.mapping and all(sites.get(m, (None,))[0] for m in union.mapping.values()):
+            sites[name] = (None, field)  # a union of connection types: the tag says which
     return sites
 
 
-def _rule_issues(schema_name: str, payload: Any) -> list[Issue]:
-    site = credential_sites().get(schema_name)
-    if site is None:
-        return []
-    ctype, where = site
-    if ctype is None:
-        ctype = normalize_type(payload.get("type")) if isinstance(payload, dict) else None
-        if ctype is None:
+@cache
+def credential_paths(schema_name: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Where credentials sit inside a schema: (path with "*" for array items, site schema), nested ones too."""
+    schemas = index().schemas
+    sites = credential_sites()
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def visit(node: Any, path: tuple[str, ...], seen: frozenset[str]) -> None:
+        name = schemas.name_of(node)
+        if name in sites:
+            found.append((path, name))
+            return
+        if name is not None:
+            if name in seen or len(path) > 12:
+                return
+            seen = seen | {name}
+        target = schemas.resolve(node)
+        if not isinstance(target, dict):
+            return
+        for alt in target.get("oneOf", []) + target.get("anyOf", []):
+            visit(alt, path, seen)
+        for prop, sub in schemas.properties(target).items():
+            visit(sub, (*path, prop), seen)
+        items = target.get("items")
+        if isinstance(items, dict):
+            visit(items, (*path, "*"), seen)
+
+    visit({"$ref": f"#/components/schemas/{schema_name}"}, (), frozenset())
+    return tuple(dict.fromkeys(found))
+
+
+def _values_at(
+    data: Any, path: tuple[str, ...], at: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Any]]:
+    if not path:
+        return [(at, data)]
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if not isinstance(data, list):
             return []
-    creds = payload
-    for key in where:
-        creds = creds.get(key) if isinstance(creds, dict) else None
-    if creds is None or tables()[ctype].fast_ok(creds):
-        return []
-    return rule_issues(ctype, creds, base=where)
+        return [hit for i, item in enumerate(data) for hit in _values_at(item, rest, (*at, i))]
+    if isinstance(data, dict) and head in data:
+        return _values_at(data[head], rest, (*at, head))
+    return []
+
+
+def _rule_issues(schema_name: str, payload: Any) -> list[Issue]:
+    """The credential rules at every place of the payload that holds credentials."""
+    sites = credential_sites()
+    schemas = index().schemas
+    issues: list[Issue] = []
+    for path, site_name in credential_paths(schema_name):
+        ctype, where = sites[site_name]
+        for at, value in _values_at(payload, path):
+            short = ctype
+            if short is None:
+                union = schemas.union(schemas.named(site_name))
+                short = normalize_type(value.get(union.prop) if union and isinstance(value, dict) else None)
+                if short is None:
+                    continue  # an unknown tag: the model reports it
+            creds = value
+            for key in where:
+                creds = creds.get(key) if isinstance(creds, dict) else None
+            if creds is not None:
+                issues.extend(inspect(tables()[short], creds, base=(*at, *where)))
+    return issues
 
 
 def _merge(model: list[Issue], rules: list[Issue]) -> list[Issue]:
@@ -152,7 +202,8 @@ def _merge(model: list[Issue], rules: list[Issue]) -> list[Issue]:
     return sorted([*rules, *kept], key=lambda i: (i.path, i.severity != "error", i.code))
 
 
-def _check(schema_name: str, payload: Any, strict: bool) -> tuple[Any, list[Issue]]:
+def check_value(schema_name: str, payload: Any, strict: bool = False) -> tuple[Any, list[Issue]]:
+    """Validate a payload against a named schema: (the typed value, or None when invalid; every issue)."""
     try:
         ta = adapter(schema_name)
     except KeyError:
@@ -161,7 +212,7 @@ def _check(schema_name: str, payload: Any, strict: bool) -> tuple[Any, list[Issu
         ) from None
     payload = _prepare(payload, schema_name)
     value, model = _model_issues(ta, payload)
-    rules = _rule_issues(schema_name, payload) if schema_name in credential_sites() else []
+    rules = _rule_issues(schema_name, payload) if credential_paths(schema_name) else []
     if not model and not rules:
         return value, []
     issues = _merge(model, rules)
@@ -178,7 +229,7 @@ def validate(schema_name: str, payload: Any, *, strict: bool = False) -> Any:
     ignored unless ``strict``. Raises ``PayloadError`` with one ``Issue`` per offending field;
     never another exception for bad input, and never with the value of a field in a message.
     """
-    value, issues = _check(schema_name, payload, strict)
+    value, issues = check_value(schema_name, payload, strict)
     if any(i.severity == "error" for i in issues):
         raise PayloadError(issues, schema=schema_name)
     return value
@@ -187,7 +238,7 @@ def validate(schema_name: str, payload: Any, *, strict: bool = False) -> Any:
 def check_payload(schema_name: str, payload: Any, *, strict: bool = False) -> list[Issue]:
     """Every issue (errors and warnings) of a payload against a named schema; never raises."""
     try:
-        return _check(schema_name, payload, strict)[1]
+        return check_value(schema_name, payload, strict)[1]
     except PayloadError as exc:
         return list(exc.issues)
 
@@ -218,8 +269,8 @@ class CredentialReport:
 
 def _unknown_type(connection_type: Any) -> Issue:
     allowed = ", ".join(sorted(tables()))
-    shown = repr(connection_type)[:60] if isinstance(connection_type, str) else type(connection_type).__name__
-    return Issue("", "unknown_type", f"unknown connection type {shown}; expected one of: {allowed}")
+    what = "a string that names no connection type" if isinstance(connection_type, str) else "not a string"
+    return Issue("", "unknown_type", f"unknown connection type ({what}); expected one of: {allowed}")
 
 
 def check_credentials(connection_type: str, credentials: Any, *, strict: bool = False) -> CredentialReport:
@@ -230,25 +281,17 @@ def check_credentials(connection_type: str, credentials: Any, *, strict: bool = 
     """
     short = normalize_type(connection_type)
     if short is None:
-        return CredentialReport(str(connection_type)[:60], errors=[_unknown_type(connection_type)])
-    table = tables()[short]
-    if table.fast_ok(credentials):  # every field has its expected shape: no rule can fire (proven by tests)
-        try:
-            return CredentialReport(short, credentials=table.model.model_validate(credentials))
-        except ValidationError:
-            pass  # never expected; the full path below reports it properly
+        return CredentialReport("unknown", errors=[_unknown_type(connection_type)])
     try:
-        value, issues = _check(tables()[short].credentials_schema, credentials, strict)
+        value, issues = check_value(tables()[short].credentials_schema, credentials, strict)
     except PayloadError as exc:
         value, issues = None, list(exc.issues)
     report = CredentialReport(
         short,
         errors=[i for i in issues if i.severity == "error"],
         warnings=[i for i in issues if i.severity == "warning"],
-        credentials=None,
+        credentials=value if not any(i.severity == "error" for i in issues) else None,
     )
-    if report.ok:
-        report.credentials = value
     if log.isEnabledFor(logging.DEBUG):
         log.debug(
             "check_credentials %s: %d error(s) %s, %d warning(s) %s",
@@ -294,6 +337,7 @@ __all__ = [
     "adapter",
     "check_credentials",
     "check_payload",
+    "check_value",
     "dump",
     "parse_json",
     "schema_names",

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 from tests.mutants import MUTANTS, Mutant
-from tests.servers import server_process
-from voicecontract.suite.runner import RunOptions, run_suite
+from tests.support.servers import server_process
+from voicecontract.suite.options import RunOptions
+from voicecontract.suite.runner import run_suite
 
 TOKENS = ("mutant-tenant-a", "mutant-tenant-b")
 SEED = 20261126

@@ -2,7 +2,7 @@
 
 Per request: bearer token → tenant (401), query parameters checked against their schemas and
 the body against the generated models plus the credential rules (400, each issue a JSON pointer
-into ``{"query": …, "body": …}``), then the operation's handler in one transaction.
+into ``{"query": …, "body": …}``), then the operation's role in one transaction (``engine``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,71 +20,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from voicecontract.errors import PayloadError
-from voicecontract.reference.handlers import CREATES, HANDLERS, ApiError, Ctx
+from voicecontract.errors import Issue, PayloadError
+from voicecontract.reference.engine import Ctx, Engine
+from voicecontract.reference.errors import ApiError, bad_request
 from voicecontract.reference.store import Store
-from voicecontract.spec import iter_operations, packaged_spec, packaged_spec_bytes, pointer, resolve
-from voicecontract.validators import _check, parse_json
+from voicecontract.spec import Operation, SpecIndex, index, packaged_spec_bytes, pointer
+from voicecontract.validators import check_value, parse_json
 
 log = logging.getLogger("voicecontract.reference")
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
 MAX_BODY = 1024 * 1024
 
-
-@dataclass(frozen=True)
-class Param:
-    """A query parameter as the spec declares it."""
-
-    name: str
-    required: bool
-    schema: str  # component schema name
-    type: str  # integer | boolean | string
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One operation of the spec, as the server needs it."""
-
-    op_id: str
-    method: str
-    path: str
-    params: tuple[Param, ...]
-    body_schema: str | None
-    body_required: bool
-    success: int
-    examples: dict[str, Any] = field(default_factory=dict)
-
-
-def load_operations(spec: dict[str, Any]) -> list[Operation]:
-    """Read every operation of the spec: parameters, body schema, success status."""
-    ops = []
-    for path, method, op in iter_operations(spec):
-        params = []
-        for raw in op.get("parameters", []):
-            p = resolve(spec, raw)
-            ref = p["schema"]["$ref"]
-            target = resolve(spec, p["schema"])
-            params.append(
-                Param(p["name"], bool(p.get("required")), ref.rsplit("/", 1)[-1], target.get("type", "string"))
-            )
-        body = op.get("requestBody")
-        body_schema = None
-        if body:
-            body_schema = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-        success = int(next(code for code in op["responses"] if code.startswith("2")))
-        ops.append(
-            Operation(
-                op["operationId"],
-                method.upper(),
-                path,
-                tuple(params),
-                body_schema,
-                bool(body and body.get("required")),
-                success,
-            )
-        )
-    return ops
+Checker = Callable[[str, Any, bool], tuple[Any, list[Issue]]]  # voicecontract.validators.check_value
+Handler = Callable[[Operation, Ctx, dict[str, Any], Any], dict[str, Any]]
 
 
 def tenant_for(token: str) -> str:
@@ -94,77 +42,70 @@ def tenant_for(token: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def _issue(path: str, code: str, message: str) -> dict[str, str]:
-    return {"path": path, "code": code, "message": message}
-
-
-def _bad(issues: list[dict[str, str]]) -> ApiError:
-    return ApiError(400, "The request is invalid.", issues)
-
-
-def check_query(op: Operation, params: Any) -> dict[str, Any]:
+def check_query(op: Operation, params: Any, checker: Checker = check_value) -> dict[str, Any]:
     """Coerce and validate the query parameters; raise a 400 listing every bad one."""
     out: dict[str, Any] = {}
-    issues: list[dict[str, str]] = []
+    issues: list[Issue] = []
     for p in op.params:
+        if p.location != "query":
+            continue
         where = pointer("query", p.name)
         values = params.getlist(p.name)
         if not values:
             if p.required:
-                issues.append(_issue(where, "missing", "required query parameter is missing"))
+                issues.append(Issue(where, "missing", "required query parameter is missing"))
             continue
         if len(values) > 1:
-            issues.append(_issue(where, "type", "given more than once; expected a single value"))
+            issues.append(Issue(where, "type", "given more than once; expected a single value"))
             continue
         raw = values[0]
         value: Any = raw
         if p.type == "integer":
             if not INTEGER.fullmatch(raw):
-                issues.append(_issue(where, "type", "expected an integer"))
+                issues.append(Issue(where, "type", "expected an integer"))
                 continue
             value = int(raw)
         elif p.type == "boolean":
             if raw not in ("true", "false"):
-                issues.append(_issue(where, "type", "expected true or false"))
+                issues.append(Issue(where, "type", "expected true or false"))
                 continue
             value = raw == "true"
-        _, problems = _check(p.schema, value, False)
-        if problems:
-            issues.extend(_issue(where + i.path, i.code, i.message) for i in problems if i.severity == "error")
-            continue
+        if p.schema is not None:
+            _, problems = checker(p.schema, value, False)
+            errors = [Issue(where + i.path, i.code, i.message) for i in problems if i.severity == "error"]
+            if errors:
+                issues.extend(errors)
+                continue
         out[p.name] = value
     if issues:
-        raise _bad(issues)
+        raise bad_request(issues)
     return out
 
 
-Checker = Any  # (schema name, payload, strict) -> (value, issues): voicecontract.validators._check
-
-
-async def read_body(op: Operation, request: Request, checker: Checker = _check) -> tuple[Any, bool]:
-    """Return (validated body as JSON data, present?); raise a 400 for a missing or invalid body."""
+async def read_body(op: Operation, request: Request, checker: Checker = check_value) -> Any:
+    """Return the validated body as JSON data with exactly the fields sent (None when absent); 400 otherwise."""
     raw = await request.body()
     if not raw.strip():
         if op.body_required:
-            raise _bad([_issue("/body", "missing", "a JSON request body is required")])
-        return None, False
+            raise bad_request([Issue("/body", "missing", "a JSON request body is required")])
+        return None
     ctype = request.headers.get("content-type", "")
     if ctype and not ctype.split(";")[0].strip().lower().endswith(("/json", "+json")):
-        raise _bad([_issue("/body", "content_type", "send the body as application/json")])
+        raise bad_request([Issue("/body", "content_type", "send the body as application/json")])
     if len(raw) > MAX_BODY:
-        raise _bad([_issue("/body", "too_large", f"the body is larger than {MAX_BODY} bytes")])
+        raise bad_request([Issue("/body", "too_large", f"the body is larger than {MAX_BODY} bytes")])
     try:
         data = parse_json(raw)
     except PayloadError as exc:
-        raise _bad([_issue("/body" + i.path, i.code, i.message) for i in exc.issues]) from None
-    assert op.body_schema is not None
-    value, problems = checker(op.body_schema, data, False)
-    errors = [i for i in problems if i.severity == "error"]
+        raise bad_request([Issue("/body" + i.path, i.code, i.message) for i in exc.issues]) from None
+    assert op.body is not None
+    value, problems = checker(op.body, data, False)
+    errors = [Issue("/body" + i.path, i.code, i.message) for i in problems if i.severity == "error"]
     if errors:
-        raise _bad([_issue("/body" + i.path, i.code, i.message) for i in errors])
-    if op.op_id in CREATES:
-        return value.model_dump(mode="json", by_alias=True) if hasattr(value, "model_dump") else value, True
-    return value.model_dump(mode="json", by_alias=True, exclude_unset=True), True
+        raise bad_request(errors)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return value
 
 
 def error_response(err: ApiError) -> JSONResponse:
@@ -179,18 +120,18 @@ class ReferenceServer:
         self,
         store: Store,
         tokens: Mapping[str, str],
-        handlers: Mapping[str, Any] | None = None,
-        checker: Checker = _check,
+        handlers: Mapping[str, Handler] | None = None,
+        checker: Checker = check_value,
+        ix: SpecIndex | None = None,
     ) -> None:
         self.store = store
         self.checker = checker
         self.tokens = dict(tokens)  # token -> tenant
-        self.handlers = {**HANDLERS, **(handlers or {})}
-        self.operations = load_operations(packaged_spec())
-        missing = {op.op_id for op in self.operations} - set(self.handlers)
-        assert not missing, f"operations without a handler: {missing}"
+        self.ix = ix or index()
+        self.engine = Engine(self.ix)
+        self.handlers: dict[str, Handler] = dict(handlers or {})  # operationId -> replacement (faulty servers)
         by_path: dict[str, dict[str, Operation]] = {}
-        for op in self.operations:
+        for op in self.ix.operations.values():
             by_path.setdefault(op.path, {})[op.method] = op
         routes = [
             Route("/healthz", self.healthz, methods=["GET"]),
@@ -227,15 +168,22 @@ class ReferenceServer:
             raise ApiError(401, "Missing or unknown bearer token.")
         return tenant
 
+    def run(self, op: Operation, ctx: Ctx, query: dict[str, Any], body: Any) -> dict[str, Any]:
+        """Carry out one validated request (a faulty server may replace an operation's handler)."""
+        handler = self.handlers.get(op.op_id)
+        if handler is not None:
+            return handler(op, ctx, query, body)
+        return self.engine.handle(op, ctx, query, body)
+
     def _endpoint(self, methods: dict[str, Operation]) -> Any:
         async def endpoint(request: Request) -> Response:
             op = methods[request.method]
             try:
                 tenant = self.tenant(request)
-                query = check_query(op, request.query_params)
-                body, _ = await read_body(op, request, self.checker) if op.body_schema else (None, False)
+                query = check_query(op, request.query_params, self.checker)
+                body = await read_body(op, request, self.checker) if op.body else None
                 with self.store.transaction() as tx:
-                    result = self.handlers[op.op_id](Ctx(tx, tenant), query, body)
+                    result = self.run(op, Ctx(tx, tenant, self.ix), query, body)
             except ApiError as err:
                 return error_response(err)
             except Exception:  # a bug in the server: never a traceback or a value in the answer
@@ -255,13 +203,14 @@ def create_app(
     db: str = ":memory:",
     tokens: Mapping[str, str] | list[str] | None = None,
     store: Store | None = None,
-    handlers: Mapping[str, Any] | None = None,
-    checker: Checker = _check,
+    handlers: Mapping[str, Handler] | None = None,
+    checker: Checker = check_value,
 ) -> Starlette:
     """The reference server as an ASGI app.
 
-    ``tokens``: a list of tokens (each its own tenant) or token → tenant. ``store`` and
-    ``handlers`` replace the defaults (the faulty servers of tests/mutants use them).
+    ``tokens``: a list of tokens (each its own tenant) or token → tenant. ``store``, ``handlers``
+    (operationId → function of ``(op, ctx, query, body)``) and ``checker`` replace the defaults:
+    the faulty servers of tests/mutants use them.
     """
     store = store if store is not None else Store(db)
     if tokens is None:

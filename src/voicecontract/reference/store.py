@@ -9,6 +9,7 @@ SQLite's lock (``busy_timeout``) instead of failing.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -32,7 +33,7 @@ CREATE INDEX IF NOT EXISTS resources_tenant ON resources (kind, tenant, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-SORTABLE = {"number", "label", "name", "type"}
+SORT_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # a field name, safe to put in json_extract
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ class Tx:
         ).fetchone()[0]
         direction = "DESC" if desc else "ASC"
         if sort is not None:
-            if sort not in SORTABLE:
+            if not SORT_FIELD.fullmatch(sort):
                 raise ValueError(sort)
             order = f"json_extract(data, '$.{sort}') {direction}, seq ASC"
         else:

@@ -35,6 +35,18 @@ class _AsgiCaller:
         return asyncio.run_coroutine_threadsafe(self.client.request(method, path, **kwargs), self.loop).result(60)
 
 
+class TransportError(Exception):
+    """A request of the suite's own got no valid HTTP answer (refused, reset, timed out, malformed)."""
+
+    def __init__(self, method: str, path: str, params: dict[str, Any] | None, body: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.method = method
+        self.path = path
+        self.params = params or {}
+        self.body = body
+        self.reason = reason
+
+
 @dataclass
 class Answer:
     """A response as the checks need it."""
@@ -52,6 +64,7 @@ class Target:
     second_token: str | None = None
     base_url: str | None = None
     app: Any = None  # an ASGI app when embedded
+    timeout: float = 30.0
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
@@ -69,15 +82,17 @@ class Target:
         return self.base_url or "embedded reference server (in-process)"
 
     _caller: _AsgiCaller | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _client(self) -> Any:
         if self.app is not None:
-            if self._caller is None:
-                self._caller = _AsgiCaller(self.app)
+            with self._lock:
+                if self._caller is None:
+                    self._caller = _AsgiCaller(self.app)
             return self._caller
         client = getattr(self._local, "client", None)
         if client is None:
-            client = httpx.Client(base_url=self.base_url or "", timeout=30.0)
+            client = httpx.Client(base_url=self.base_url or "", timeout=self.timeout)
             self._local.client = client
         return client
 
@@ -90,12 +105,16 @@ class Target:
         json: Any = None,
         token: str | None = None,
     ) -> Answer:
-        """Send one request with a bearer token (the first tenant's unless given)."""
+        """Send one request with a bearer token (the first tenant's unless given); TransportError without an answer."""
         headers = {"Authorization": f"Bearer {token or self.token}"}
         kwargs: dict[str, Any] = {"params": params, "headers": headers}
         if json is not None:
             kwargs["json"] = json
-        r = self._client().request(method, path, **kwargs)
+        try:
+            r = self._client().request(method, path, **kwargs)
+            r.read()
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            raise TransportError(method, path, params, json, f"{exc.__class__.__name__}: {exc}") from None
         try:
             body = r.json()
         except ValueError:

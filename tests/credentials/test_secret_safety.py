@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_credentials import TRIPS
+from tests.credentials.test_rules import TRIPS
 from voicecontract import PayloadError, check_credentials, validate_credentials
-from voicecontract import credentials as rules
 from voicecontract.cli import main
-from voicecontract.credentials import tables
-from voicecontract.recipes import CONNECTION_TYPES, canary, credentials
+from voicecontract.credentials import providers, rules, tables
+from voicecontract.recipes import canary, connection_types, credentials
 from voicecontract.validators import validate
+
+CONNECTION_TYPES = connection_types()  # every type of the spec, from the spec index
 
 CANARY = canary(7)
 
@@ -153,14 +154,18 @@ def test_no_canary_when_any_rule_trips(
 
 def test_the_canary_check_can_fail(monkeypatch: Any, caplog: Any, capsys: Any, tmp_path: Any) -> None:
     """If a rule's message included the value, the canary test above would catch it."""
-    checks = rules.PROVIDER_RULES["twilio"][("twilio_auth_token",)]
+    checks = providers.PROVIDER_RULES["twilio"][("twilio_auth_token",)]
     leaky = rules.Check(checks[0].code, checks[0].severity, lambda v: f"bad token {v!r}", checks[0].test)
-    monkeypatch.setitem(rules.PROVIDER_RULES["twilio"], ("twilio_auth_token",), [leaky, *checks[1:]])
-    monkeypatch.setattr(rules, "tables", rules.tables.__wrapped__)  # rebuild the table with the leaky rule
-    creds = credentials("twilio", canary=CANARY)
-    creds["twilio_auth_token"] = creds["twilio_auth_token"][:-2] + "zz"  # not hex: trips auth_token_format
-    texts = everything_said("twilio", creds, caplog, capsys, tmp_path)
-    assert leaks(texts), "a message that echoes the value must be detected"
+    monkeypatch.setitem(providers.PROVIDER_RULES["twilio"], ("twilio_auth_token",), [leaky, *checks[1:]])
+    tables.cache_clear()  # rebuild the table with the leaky rule
+    try:
+        creds = credentials("twilio", canary=CANARY)
+        creds["twilio_auth_token"] = creds["twilio_auth_token"][:-2] + "zz"  # not hex: trips auth_token_format
+        texts = everything_said("twilio", creds, caplog, capsys, tmp_path)
+        assert leaks(texts), "a message that echoes the value must be detected"
+    finally:
+        monkeypatch.undo()
+        tables.cache_clear()
 
 
 def test_typed_credentials_never_show_secrets(caplog: Any) -> None:

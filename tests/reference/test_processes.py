@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import Running, server_process
+from tests.support.servers import Running, server_process
 from voicecontract.recipes import credentials
 
 TOKEN = "durability-token"

@@ -12,17 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.agreement import SEED
 from tests.conftest import ROOT
 from tests.mutants import MUTANTS
 from tests.mutants.score import run_against
-from tests.servers import server_process
+from tests.support.agreement import SEED
+from tests.support.servers import server_process
 from voicecontract.cli import main
 from voicecontract.suite import checks
 
 VC = [sys.executable, "-m", "voicecontract.cli"]
-CUSTOM = {"resource_readable_after_create", "read_after_write", "no_secret_echo", "tenant_isolation", "error_body",
-          "page_consistency"}
+CUSTOM = {"write_applied", "read_after_write", "no_secret_echo", "tenant_isolation", "error_body", "page_consistency"}
 
 
 # --------------------------------------------------------------------------- the default run
@@ -37,7 +36,7 @@ def test_default_run_against_the_embedded_server(tmp_path: Path, capsys: Any) ->
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["failures"] == [] and data["cases"] >= 1000
     assert data["unreached_operations"] == []
-    assert len(data["links"]["followed"]) == 20 and data["links"]["not_followed"] == []
+    assert len(data["links"]["followed"]) == 20 and data["links"]["not_followed"] == {}
     assert data["coverage"]["percent"] == 100.0
     assert CUSTOM <= set(data["checks"]) and "response_schema_conformance" in data["checks"]
     for phase in ("examples", "coverage", "fuzzing", "stateful", "links"):
@@ -101,14 +100,24 @@ def test_list_checks(capsys: Any) -> None:
 # --------------------------------------------------------------------------- the checks, one by one
 
 
-def fake_case(op_id: str, *, body: Any = None, query: dict[str, Any] | None = None, method: str = "POST",
-              path: str = "/v1/x", token: str = "tok") -> Any:
-    from voicecontract.spec import iter_operations, packaged_spec
+def fake_case(op_id: str, *, body: Any = None, query: dict[str, Any] | None = None, token: str = "tok") -> Any:
+    from voicecontract.spec import index
 
-    raw = next(op for _, _, op in iter_operations(packaged_spec()) if op["operationId"] == op_id)
-    operation = SimpleNamespace(definition=SimpleNamespace(raw=raw))
-    return SimpleNamespace(operation=operation, body=body, query=query or {}, method=method, path=path, id="c1",
+    op = index().operations[op_id]
+    operation = SimpleNamespace(label=op.label, schema=None)
+    return SimpleNamespace(operation=operation, body=body, query=query or {}, method=op.method, path=op.path, id="c1",
                            headers={"Authorization": f"Bearer {token}"})
+
+
+def fake_run(token: str = "tok") -> Any:
+    from voicecontract.spec import index, packaged_spec
+    from voicecontract.suite.context import RunContext
+    from voicecontract.suite.fixtures import Fixtures
+    from voicecontract.suite.masking import Scrubber
+    from voicecontract.suite.options import RunOptions
+    from voicecontract.suite.target import Target
+
+    return RunContext(RunOptions(), 1, packaged_spec(), index(), Target(token=token), Fixtures(), Scrubber([token]))
 
 
 def fake_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Any:
@@ -116,46 +125,49 @@ def fake_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return SimpleNamespace(status_code=status, text=text, headers=headers or {}, json=lambda: json.loads(text))
 
 
+RUN = fake_run()
+
+
 def test_no_secret_echo() -> None:
     secret = "sk-proj-" + "Zq9" * 20
     case = fake_case("create_account_connection",
                      body={"type": "account_connection_openai", "credentials": {"openai_api_key": secret}})
-    checks.no_secret_echo(None, fake_response(201, {"credentials": {"openai_api_key": "****" + secret[-4:]}}), case)
+    checks.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": "****" + secret[-4:]}}), case)
     with pytest.raises(AssertionError, match="repeats a secret"):
-        checks.no_secret_echo(None, fake_response(201, {"credentials": {"openai_api_key": secret}}), case)
+        checks.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": secret}}), case)
     with pytest.raises(AssertionError, match="header"):
-        checks.no_secret_echo(None, fake_response(201, {}, {"x-debug": secret[5:30]}), case)
+        checks.no_secret_echo(RUN, fake_response(201, {}, {"x-debug": secret[5:30]}), case)
     with pytest.raises(AssertionError):  # the bearer token is a secret too
-        checks.no_secret_echo(None, fake_response(200, {"token": "tok-" + "t" * 20}), fake_case(
-            "list_numbers", method="GET", token="tok-" + "t" * 20))
+        checks.no_secret_echo(RUN, fake_response(200, {"token": "tok-" + "t" * 20}), fake_case(
+            "list_numbers", token="tok-" + "t" * 20))
 
 
 def test_error_body() -> None:
     case = fake_case("update_number", body={"label": 5}, query={"phone_number": "+14155550100"})
     good = {"statusCode": 400, "message": "m", "error": "Bad Request",
             "issues": [{"path": "/body/label", "code": "type", "message": "x"},
-                       {"path": "/body/prompt", "code": "missing", "message": "x"}]}
-    checks.error_body(None, fake_response(400, good), case)
+                       {"path": "/body/description", "code": "missing", "message": "x"}]}
+    checks.error_body(RUN, fake_response(400, good), case)
     with pytest.raises(AssertionError, match="names no field"):
-        checks.error_body(None, fake_response(400, {**good, "issues": [{"path": "/body/nope", "code": "type",
+        checks.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/body/nope", "code": "type",
                                                                         "message": "x"}]}), case)
     with pytest.raises(AssertionError, match="does not point into the request"):
-        checks.error_body(None, fake_response(400, {**good, "issues": [{"path": "/label", "code": "type",
+        checks.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/label", "code": "type",
                                                                         "message": "x"}]}), case)
     with pytest.raises(AssertionError, match="not the spec's error body"):
-        checks.error_body(None, fake_response(404, {"detail": "Not Found"}), case)
+        checks.error_body(RUN, fake_response(404, {"detail": "Not Found"}), case)
     with pytest.raises(AssertionError, match="statusCode"):
-        checks.error_body(None, fake_response(404, {**good, "statusCode": 400, "issues": []}), case)
+        checks.error_body(RUN, fake_response(404, {**good, "statusCode": 400, "issues": []}), case)
 
 
 def test_page_consistency() -> None:
-    case = fake_case("list_numbers", method="GET", query={"page": 2, "size": 2})
+    case = fake_case("list_numbers", query={"page": 2, "size": 2})
     page = {"items": [{}], "page": 2, "size": 2, "has_more": False, "total": 3, "total_is_estimated": False}
-    checks.page_consistency(None, fake_response(200, page), case)
+    checks.page_consistency(RUN, fake_response(200, page), case)
     for broken, message in (({"total": 4}, "holds 1 items"), ({"has_more": True}, "has_more"),
                             ({"page": 1}, "echo"), ({"items": [{}, {}, {}]}, "3 items on a page of size 2")):
         with pytest.raises(AssertionError, match=message):
-            checks.page_consistency(None, fake_response(200, {**page, **broken}), case)
+            checks.page_consistency(RUN, fake_response(200, {**page, **broken}), case)
 
 
 # --------------------------------------------------------------------------- mutants
@@ -198,7 +210,9 @@ def test_pytest_plugin_from_a_scratch_directory(tmp_path: Path) -> None:
         ok = subprocess.run([*base, "--voicecontract-url", srv.url], cwd=scratch, capture_output=True, text=True,
                             check=False)
     assert ok.returncode == 0, ok.stdout[-3000:]
-    assert "17 passed" in ok.stdout
+    from voicecontract.spec import index
+
+    assert f"{len(index().operations) + 3} passed" in ok.stdout  # the operations, the links and two catch-alls
     with server_process(["stale_read", "--token", "tok-a", "--token", "tok-b"], module="tests.mutants") as srv:
         bad = subprocess.run([*base, "--voicecontract-url", srv.url], cwd=scratch, capture_output=True, text=True,
                              check=False, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
@@ -234,7 +248,7 @@ def test_no_report_or_log_contains_a_canary(tmp_path: Path, server: str) -> None
     # the canary really travelled: the server stored it (in its database, where secrets belong)
     import sqlite3
 
-    stored = sqlite3.connect(db).execute("SELECT data FROM resources WHERE kind = 'connection'").fetchall()
+    stored = sqlite3.connect(db).execute("SELECT data FROM resources WHERE kind = 'AccountConnection'").fetchall()
     assert any(marker[:10] in row[0] for row in stored)
     for artifact in (junit, report, log):
         text = artifact.read_text(encoding="utf-8")

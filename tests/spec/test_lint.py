@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SPEC_PATH, write_spec
-from voicecontract.lint import RULE_CODES, lint_spec
+from voicecontract.lint import RULE_CODES, lint_spec, render
 
 Doc = dict[str, Any]
 
@@ -117,6 +117,15 @@ BREAKERS: dict[str, tuple[str, Callable[[Doc], None]]] = {
             parameters={"phone_number": "$response.body#/phone"}
         ),
     ),
+    "VC701": ("/paths/~1v1~1numbers~1cancel/post/x-role", lambda d: op(d, "/v1/numbers/cancel").update({"x-role": "zap"})),
+    "VC702": (
+        "/paths/~1v1~1account_connections~1add_to_steering_pool/post/x-collection",
+        lambda d: op(d, "/v1/account_connections/add_to_steering_pool").update({"x-collection": "pool"}),
+    ),
+    "VC703": (
+        "/paths/~1v1~1numbers~1link/post/requestBody",
+        lambda d: _drop(schemas(d)["LinkNumberRequest"]["properties"]["telephony_account_connection"], "x-connection-role"),
+    ),
 }
 
 
@@ -132,7 +141,7 @@ def test_rule_fires_on_a_broken_spec(code: str, spec_copy: Doc) -> None:
     hits = [i for i in found if i.code == code]
     assert hits, f"{code} did not fire; found: {[i.render() for i in found]}"
     assert any(i.path.startswith(where) or where.startswith(i.path) for i in hits), [i.render() for i in hits]
-    assert all(i.name == RULE_CODES[code][0] for i in hits)
+    assert all(render(i).endswith(f"[{code} {RULE_CODES[code][0]}]") for i in hits)
 
 
 def test_unmarked_secret_part_marking(spec_copy: Doc) -> None:

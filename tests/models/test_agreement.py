@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.agreement import EXAMPLES, SEED, STATS, instances, json_equal, mutations, oracle, schema_names
+from tests.support.agreement import EXAMPLES, SEED, STATS, instances, json_equal, mutations, oracle, schema_names
 from voicecontract.lint import _example_sites
 from voicecontract.spec import packaged_spec
 from voicecontract.validators import adapter, dump

@@ -30,7 +30,8 @@ OPERATIONS = {
     ("post", "/v1/account_connections/remove_from_steering_pool"),
 }
 
-CONNECTION_TYPES = [
+# The docs' 16 types; the spec may hold more (code derives them from the spec index).
+DOCS_CONNECTION_TYPES = [
     "account_connection_twilio",
     "account_connection_openai",
     "account_connection_google",
@@ -109,12 +110,12 @@ def test_status_codes_follow_the_docs(spec_doc: Doc) -> None:
                 assert schema == {"$ref": "#/components/schemas/Error"}
 
 
-def test_sixteen_connection_types_each_with_typed_credentials(spec_doc: Doc) -> None:
+def test_the_docs_connection_types_each_with_typed_credentials(spec_doc: Doc) -> None:
     schemas = spec_doc["components"]["schemas"]
     for union_name in ("AccountConnection", "AccountConnectionParams", "AccountConnectionUpdateParams"):
         mapping = schemas[union_name]["discriminator"]["mapping"]
-        assert list(mapping) == CONNECTION_TYPES
-        assert len(schemas[union_name]["oneOf"]) == 16
+        assert list(mapping)[: len(DOCS_CONNECTION_TYPES)] == DOCS_CONNECTION_TYPES
+        assert len(schemas[union_name]["oneOf"]) == len(mapping)
         for tag, ref in mapping.items():
             member = resolve(spec_doc, {"$ref": ref})
             assert member["properties"]["type"]["const"] == tag

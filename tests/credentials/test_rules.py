@@ -10,12 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 
-from tests.agreement import SEED, instances
+from tests.support.agreement import SEED, instances
 from voicecontract import PayloadError, check_credentials, validate_credentials
 from voicecontract.credentials import all_codes, normalize_type, tables
 from voicecontract.errors import Issue
-from voicecontract.recipes import CONNECTION_TYPES, credentials, pem_envelope, rsa_private_key_pem
+from voicecontract.recipes import connection_types, credentials, pem_envelope, rsa_private_key_pem
 from voicecontract.validators import adapter, validate
+
+CONNECTION_TYPES = connection_types()  # every type of the spec, from the spec index
 
 Creds = dict[str, Any]
 

@@ -10,19 +10,12 @@ from starlette.testclient import TestClient
 
 from voicecontract.recipes import credentials, pem_envelope
 from voicecontract.reference import create_app
+from voicecontract.spec import index
 from voicecontract.validators import validate
 
 A, B = "token-tenant-a", "token-tenant-b"
 
-RESPONSE_SCHEMAS = {
-    "/v1/numbers/list": "NumberPage", "/v1/agents/list": "AgentPage", "/v1/account_connections/list": "AccountConnectionPage",
-    "/v1/numbers": "PhoneNumber", "/v1/numbers/buy": "PhoneNumber", "/v1/numbers/update": "PhoneNumber",
-    "/v1/numbers/cancel": "PhoneNumber", "/v1/numbers/link": "PhoneNumber", "/v1/agents": "Agent",
-    "/v1/agents/create": "Agent", "/v1/agents/update": "Agent", "/v1/account_connections": "AccountConnection",
-    "/v1/account_connections/create": "AccountConnection", "/v1/account_connections/update": "AccountConnection",
-    "/v1/account_connections/add_to_steering_pool": "AccountConnection",
-    "/v1/account_connections/remove_from_steering_pool": "AccountConnection",
-}
+RESPONSE_SCHEMAS = {op.path: op.response for op in index().operations.values()}  # from the spec index
 
 
 class Api:
