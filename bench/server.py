@@ -25,9 +25,9 @@ from typing import Any
 
 import httpx
 
+from voicecontract.reference.process import serving as server_process
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support.servers import server_process  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 DURATION = 1.0 if QUICK else 3.0

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.support.agreement import EXAMPLES, SEED, STATS, instances, json_equal, mutations, oracle, schema_names
-from voicecontract.lint import _example_sites
+from voicecontract.lint import example_sites
 from voicecontract.spec import packaged_spec
 from voicecontract.validators import adapter, dump
 
@@ -78,7 +78,7 @@ def _component_of(spec: dict[str, Any], schema_pointer: str) -> str | None:
 
 EXAMPLE_SITES = [
     (at, comp, value)
-    for at, schema_at, value in _example_sites(packaged_spec())
+    for at, schema_at, value in example_sites(packaged_spec())
     if (comp := _component_of(packaged_spec(), schema_at)) is not None
 ]
 

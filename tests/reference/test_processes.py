@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import Running, server_process
+from tests.support.servers import Running, client, server_process
 from voicecontract.recipes import credentials
 
 TOKEN = "durability-token"
@@ -34,7 +34,7 @@ def mutant(name: str) -> Start:
 
 def acknowledged_writes(srv: Running) -> dict[str, Any]:
     """Make a set of writes; return what GET shows for each resource once they were acknowledged."""
-    with srv.client(TOKEN) as c:
+    with client(srv, TOKEN) as c:
         def ok(r: Any) -> Any:
             assert r.status_code in (200, 201), r.text
             return r.json()
@@ -61,7 +61,7 @@ def durability_violations(start: Start, db: Path) -> list[str]:
     with start(args) as srv:
         before = acknowledged_writes(srv)
         srv.kill()  # SIGKILL right after the last acknowledged write
-    with start(args) as srv, srv.client(TOKEN) as c:
+    with start(args) as srv, client(srv, TOKEN) as c:
         after = {
             "connection": c.get("/v1/account_connections", params={"id": before["connection"]["id"]}).json(),
             "agents": [c.get("/v1/agents", params={"id": a["id"]}).json() for a in before["agents"]],
@@ -120,7 +120,7 @@ def run_threads(n: int, work: Callable[[int], None]) -> None:
 def concurrency_violations(start: Start) -> list[str]:
     found: list[str] = []
     with start(["--db", ":memory:", "--token", TOKEN]) as srv:
-        with srv.client(TOKEN) as c:
+        with client(srv, TOKEN) as c:
             number = c.post("/v1/numbers/buy", json={}).json()["number"]
         statuses: list[int] = []
         lock = threading.Lock()
@@ -129,7 +129,7 @@ def concurrency_violations(start: Start) -> list[str]:
         written: set[str] = set()
 
         def same_fields(i: int) -> None:
-            with srv.client(TOKEN) as c:
+            with client(srv, TOKEN) as c:
                 for j in range(15):
                     tag = f"t{i}-{j}"
                     r = c.post("/v1/numbers/update", params={"phone_number": number},
@@ -139,7 +139,7 @@ def concurrency_violations(start: Start) -> list[str]:
                         written.add(tag)
 
         run_threads(6, same_fields)
-        with srv.client(TOKEN) as c:
+        with client(srv, TOKEN) as c:
             final = c.get("/v1/numbers", params={"phone_number": number}).json()
         if final["label"] != final["description"] or final["label"] not in written:
             found.append(f"final state {final['label']!r}/{final['description']!r} is not one written state")
@@ -153,7 +153,7 @@ def concurrency_violations(start: Start) -> list[str]:
         together = threading.Barrier(len(fields))
 
         def own_field(i: int) -> None:
-            with srv.client(TOKEN) as c:
+            with client(srv, TOKEN) as c:
                 for j in range(20):
                     if j == 19:
                         together.wait()  # the last writes of all clients arrive at once
@@ -162,7 +162,7 @@ def concurrency_violations(start: Start) -> list[str]:
                         statuses.append(r.status_code)
 
         run_threads(len(fields), own_field)
-        with srv.client(TOKEN) as c:
+        with client(srv, TOKEN) as c:
             final = c.get("/v1/numbers", params={"phone_number": number}).json()
         expected = {"label": "label 19", "description": "description 19", "example_context": {"step": "19"},
                     "outbound_only": True}
@@ -174,7 +174,7 @@ def concurrency_violations(start: Start) -> list[str]:
         buys: list[int] = []
 
         def buy(i: int) -> None:
-            with srv.client(TOKEN) as c:
+            with client(srv, TOKEN) as c:
                 r = c.post("/v1/numbers/buy", json={"phone_number": "+14155559999"})
                 with lock:
                     buys.append(r.status_code)

@@ -18,7 +18,7 @@ from tests.mutants.score import run_against
 from tests.support.agreement import SEED
 from tests.support.servers import server_process
 from voicecontract.cli import main
-from voicecontract.suite import checks
+from voicecontract.suite.checks import errors, secrets
 
 VC = [sys.executable, "-m", "voicecontract.cli"]
 CUSTOM = {"write_applied", "read_after_write", "no_secret_echo", "tenant_isolation", "error_body", "page_consistency"}
@@ -132,13 +132,13 @@ def test_no_secret_echo() -> None:
     secret = "sk-proj-" + "Zq9" * 20
     case = fake_case("create_account_connection",
                      body={"type": "account_connection_openai", "credentials": {"openai_api_key": secret}})
-    checks.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": "****" + secret[-4:]}}), case)
+    secrets.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": "****" + secret[-4:]}}), case)
     with pytest.raises(AssertionError, match="repeats a secret"):
-        checks.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": secret}}), case)
+        secrets.no_secret_echo(RUN, fake_response(201, {"credentials": {"openai_api_key": secret}}), case)
     with pytest.raises(AssertionError, match="header"):
-        checks.no_secret_echo(RUN, fake_response(201, {}, {"x-debug": secret[5:30]}), case)
+        secrets.no_secret_echo(RUN, fake_response(201, {}, {"x-debug": secret[5:30]}), case)
     with pytest.raises(AssertionError):  # the bearer token is a secret too
-        checks.no_secret_echo(RUN, fake_response(200, {"token": "tok-" + "t" * 20}), fake_case(
+        secrets.no_secret_echo(RUN, fake_response(200, {"token": "tok-" + "t" * 20}), fake_case(
             "list_numbers", token="tok-" + "t" * 20))
 
 
@@ -147,27 +147,27 @@ def test_error_body() -> None:
     good = {"statusCode": 400, "message": "m", "error": "Bad Request",
             "issues": [{"path": "/body/label", "code": "type", "message": "x"},
                        {"path": "/body/description", "code": "missing", "message": "x"}]}
-    checks.error_body(RUN, fake_response(400, good), case)
+    errors.error_body(RUN, fake_response(400, good), case)
     with pytest.raises(AssertionError, match="names no field"):
-        checks.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/body/nope", "code": "type",
+        errors.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/body/nope", "code": "type",
                                                                         "message": "x"}]}), case)
     with pytest.raises(AssertionError, match="does not point into the request"):
-        checks.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/label", "code": "type",
+        errors.error_body(RUN, fake_response(400, {**good, "issues": [{"path": "/label", "code": "type",
                                                                         "message": "x"}]}), case)
     with pytest.raises(AssertionError, match="not the spec's error body"):
-        checks.error_body(RUN, fake_response(404, {"detail": "Not Found"}), case)
+        errors.error_body(RUN, fake_response(404, {"detail": "Not Found"}), case)
     with pytest.raises(AssertionError, match="statusCode"):
-        checks.error_body(RUN, fake_response(404, {**good, "statusCode": 400, "issues": []}), case)
+        errors.error_body(RUN, fake_response(404, {**good, "statusCode": 400, "issues": []}), case)
 
 
 def test_page_consistency() -> None:
     case = fake_case("list_numbers", query={"page": 2, "size": 2})
     page = {"items": [{}], "page": 2, "size": 2, "has_more": False, "total": 3, "total_is_estimated": False}
-    checks.page_consistency(RUN, fake_response(200, page), case)
+    errors.page_consistency(RUN, fake_response(200, page), case)
     for broken, message in (({"total": 4}, "holds 1 items"), ({"has_more": True}, "has_more"),
                             ({"page": 1}, "echo"), ({"items": [{}, {}, {}]}, "3 items on a page of size 2")):
         with pytest.raises(AssertionError, match=message):
-            checks.page_consistency(RUN, fake_response(200, {**page, **broken}), case)
+            errors.page_consistency(RUN, fake_response(200, {**page, **broken}), case)
 
 
 # --------------------------------------------------------------------------- mutants

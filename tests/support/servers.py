@@ -1,68 +1,23 @@
-"""Start a real server process on 127.0.0.1 for a test, and know its URL without sleeping.
-
-The server binds its socket before it prints ``listening on URL``; once that line is read,
-connections queue in the socket's backlog until uvicorn accepts them, so no polling is needed.
-"""
+"""Server processes for tests: the reference server's own ``serving`` plus an HTTP client helper."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import httpx
 
+from voicecontract.reference.process import Running, serving
 
-@dataclass
-class Running:
-    """A started server: its URL and process."""
 
-    url: str
-    proc: subprocess.Popen[str]
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, as in a crash."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def client(self, token: str | None = None, **kw: object) -> httpx.Client:
-        """An HTTP client for this server, with a bearer token."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
+def client(server: Running, token: str | None = None, **kw: object) -> httpx.Client:
+    """An HTTP client for a server, with a bearer token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=server.url, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
 
 
 @contextmanager
 def server_process(args: Sequence[str], *, module: str = "voicecontract.cli") -> Iterator[Running]:
-    """Run ``python -m MODULE serve ARGS --port 0`` and yield it once it listens."""
-    cmd = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning",
-           *args]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        banner: list[str] = []
-        url = None
-        for line in proc.stdout:
-            banner.append(line)
-            if "listening on " in line:
-                url = line.rsplit("listening on ", 1)[1].strip()
-                break
-        if url is None:
-            err = proc.stderr.read() if proc.stderr else ""
-            raise RuntimeError(f"server did not start: {''.join(banner)}{err}")
-        yield Running(url, proc)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+    """``serving`` with the test-suite's defaults (faulty servers: module="tests.mutants")."""
+    with serving(args, module=module) as server:
+        yield server

@@ -6,7 +6,7 @@
 * ``index``: the API facts (operations and roles, resources, connection types, references).
 """
 
-from voicecontract.spec.index import ConnectionType, Operation, Reference, Resource, SpecIndex, index, index_for
+from voicecontract.spec.index import ConnectionType, Operation, Resource, SpecIndex, index, index_for
 from voicecontract.spec.load import (
     SpecLoadError,
     load_spec,
@@ -17,6 +17,7 @@ from voicecontract.spec.load import (
     repo_spec_path,
 )
 from voicecontract.spec.pointer import escape_token, pointer, pointer_get, ref_name, resolve, split_pointer
+from voicecontract.spec.references import Reference
 from voicecontract.spec.schema import HTTP_METHODS, Schemas, iter_operations, iter_subschemas, walk
 
 __all__ = [

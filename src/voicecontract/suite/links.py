@@ -8,10 +8,7 @@ every answer:
 1. follows each link of the spec once (its source answers 2xx, then its target must too);
 2. applies each example of each update operation in turn to one resource (partial updates);
 3. walks every list to its last page (bounded) and checks totals, ``has_more`` and uniqueness;
-4. provokes every documented error the spec lets it derive: 401 (unknown token), 400 (an invalid
-   parameter or an unexpected field), 404 (an unknown key or body reference), 409 (a connection
-   type the field's ``x-connection-role`` does not allow, a unique value already taken, a changed
-   union tag), 429 (an ``x-collection`` filled to its ``maxItems``, when the fixtures allow it);
+4. provokes every documented error the spec lets it derive (``voicecontract.suite.provoke``);
 5. with a second token, sends every id-carrying body field with the other tenant's id (404);
 6. cleans up: deletes what the run created where the spec has a delete, and reports the rest.
 
@@ -29,13 +26,12 @@ from voicecontract.spec import Operation, pointer_get
 from voicecontract.spec.index import Link
 from voicecontract.suite.checks import walk_pages
 from voicecontract.suite.context import RunContext
+from voicecontract.suite.provoke import LINKS, Provoke
 from voicecontract.suite.requests import PrerequisiteError, RequestBuilder
 from voicecontract.suite.result import LinkOutcome
 from voicecontract.suite.target import TransportError
 
 RunChecks = Callable[[Any, Any], list[tuple[str, str, str, str]]]  # (case, response) -> (check, title, detail, path)
-BAD_TOKEN = "vc-suite-unknown-token"  # noqa: S105 - a token that names no tenant, by design
-LINKS = "links"
 
 
 class StepFailedError(Exception):
@@ -52,7 +48,7 @@ class LinksPhase:
         self.run_checks = run_checks
         self.builder = RequestBuilder(run.ix, run.fixtures, self.call)
         self.links: dict[str, LinkOutcome] = {}
-        self.expected: list[tuple[str, int, int]] = []
+        self.provoke = Provoke(self)
         self.left_behind: dict[str, int] = {}
 
     # ----------------------------------------------------------------- one request
@@ -108,16 +104,17 @@ class LinksPhase:
             ("links", self.follow_links),
             ("updates", self.partial_updates),
             ("pages", self.walk_lists),
-            ("errors", self.documented_errors),
-            ("isolation", self.isolation_in_bodies),
+            ("errors", self.provoke.documented_errors),
+            ("isolation", self.provoke.isolation_in_bodies),
         ]
         for name, step in steps:
             try:
                 step()
             except StepFailedError:
                 self.run.say(f"  {name:<9} stopped: the target did not answer")
-        provoked = sum(1 for _, e, g in self.expected if e == g)
-        self.run.say(f"  errors    {provoked}/{len(self.expected)} documented error answers provoked as specified")
+        expected = self.provoke.expected
+        provoked = sum(1 for _, e, g in expected if e == g)
+        self.run.say(f"  errors    {provoked}/{len(expected)} documented error answers provoked as specified")
         if self.run.fixtures.cleanup:
             self.cleanup()
         return self.links
@@ -241,213 +238,6 @@ class LinksPhase:
             for problem in problems[:3]:
                 self.run.fail(
                     op.label, "page_consistency", problem, phase=LINKS, request=(op.method, op.path, {"size": 1}, None)
-                )
-
-    # ----------------------------------------------------------------- 4. documented errors
-
-    def expect(self, what: str, status: int, op: Operation, query: dict[str, Any], body: Any, **kw: Any) -> None:
-        """Send a request the spec says must fail with ``status`` (only where the spec documents it)."""
-        if str(status) not in op.statuses:
-            return
-        got, _ = self.call(op, query, body, what=what, **kw)
-        self.expected.append((what, status, got))
-        if got != status:
-            kwargs: dict[str, Any] = {"query": {k: v for k, v in query.items() if v is not None}}
-            if body is not None:
-                kwargs["body"] = body
-            case = self.schema[op.path][op.method].Case(**kwargs)
-            self.run.fail_case(
-                case,
-                "documented_errors",
-                f"{what}: expected {status}, got {got}",
-                "the spec documents this answer for this request",
-                LINKS,
-            )
-
-    def cannot(self, op: Operation, what: str, reason: str) -> None:
-        """A documented error that could not even be attempted."""
-        self.run.fail(op.label, "documented_errors", f"{what}: could not be provoked", detail=reason, phase=LINKS)
-
-    def documented_errors(self) -> None:
-        """Step 4: provoke each documented error the spec lets us derive, once each."""
-        for op in self.ix.operations.values():
-            try:
-                query, body, doc = self.builder.request(op)
-            except PrerequisiteError as exc:
-                self.cannot(op, f"errors of {op.op_id}", str(exc))
-                continue
-            self.expect(
-                f"{op.op_id} with an unknown token",
-                401,
-                op,
-                query,
-                body,
-                headers={"Authorization": f"Bearer {BAD_TOKEN}"},
-            )
-            self._bad_requests(op, query, body)
-            if op.key is not None:
-                self.expect(
-                    f"{op.op_id} on an unknown {op.key.name}",
-                    404,
-                    op,
-                    {**query, op.key.name: self.unknown(op.key.schema)},
-                    body,
-                )
-            self._unknown_references(op, query, body)
-            try:
-                self._conflicts(op, query, body, doc)
-                self._full_collection(op)
-            except PrerequisiteError as exc:
-                self.cannot(op, f"409/429 of {op.op_id}", str(exc))
-
-    def unknown(self, schema: str | None) -> str:
-        """A valid value that names nothing on the target."""
-        if schema == self.ix.schemas.name_of(self._number_node()):
-            return self.run.fixtures.unknown_number()
-        return f"vc-unknown-{self.run.seed:x}"
-
-    def _number_node(self) -> Any:
-        for res in self.ix.resources.values():
-            if res.key_field != "id":
-                for member in self.ix.schemas.object_members({"$ref": f"#/components/schemas/{res.name}"}):
-                    node = self.ix.schemas.properties(member).get(res.key_field)
-                    if node is not None:
-                        return node
-        return None
-
-    def _bad_requests(self, op: Operation, query: dict[str, Any], body: Any) -> None:
-        if op.key is not None:
-            self.expect(f"{op.op_id} with an invalid {op.key.name}", 400, op, {**query, op.key.name: ""}, body)
-        elif isinstance(body, dict) and all(
-            self.ix.schemas.resolve(m).get("additionalProperties") is False
-            for m in self.ix.schemas.object_members(op.body_node)
-        ):
-            self.expect(f"{op.op_id} with an unexpected field", 400, op, query, {**body, "zz_unknown_field": 1})
-        else:
-            numeric = next((p for p in op.params if p.type == "integer"), None)
-            if numeric is not None:
-                minimum = self.ix.schemas.resolve(numeric.node).get("minimum")
-                if isinstance(minimum, int):
-                    self.expect(
-                        f"{op.op_id} with {numeric.name} below its minimum", 400, op, {numeric.name: minimum - 1}, body
-                    )
-
-    def _unknown_references(self, op: Operation, query: dict[str, Any], body: Any) -> None:
-        for ref in self.ix.body_references(op):
-            changed = self.builder.set_path(op, body, ref.path, self.unknown(self.ix.id_schema))
-            if changed is not None:
-                where = "/".join(ref.path)
-                self.expect(f"{op.op_id} whose {where} names nothing", 404, op, query, changed)
-
-    def _conflicts(self, op: Operation, query: dict[str, Any], body: Any, doc: dict[str, Any] | None) -> None:
-        if "409" not in op.statuses:
-            return
-        for ref in self.ix.body_references(op):
-            if ref.connection_role:
-                other = self.builder.other_type(ref.connection_role)
-                if other is not None:
-                    wrong = self.builder.ensure(ref.kind or "", tag=other)
-                    changed = self.builder.set_path(op, body, ref.path, wrong)
-                    if changed is not None:
-                        self.expect(
-                            f"{op.op_id} with a connection not usable as {ref.connection_role} at {'/'.join(ref.path)}",
-                            409,
-                            op,
-                            query,
-                            changed,
-                        )
-        if op.key is not None and op.key.connection_role:
-            other = self.builder.other_type(op.key.connection_role)
-            if other is not None:
-                wrong_doc = self.builder.create(op.resource or "", other)
-                self.expect(
-                    f"{op.op_id} on a connection not usable as {op.key.connection_role}",
-                    409,
-                    op,
-                    {op.key.name: wrong_doc.get("id")},
-                    self.builder.action_body(op, wrong_doc),
-                )
-        res = self.ix.resource_of(op)
-        if op.role == "create" and res is not None and isinstance(body, dict):
-            for member in self.ix.schemas.object_members(op.body_node):
-                for name, node in self.ix.schemas.properties(member).items():
-                    target = self.ix.schemas.extension(node, "x-response-field", name)
-                    if target in res.unique:
-                        taken = self.builder.create(res.name).get(str(target))
-                        self.expect(f"{op.op_id} with a {target} already taken", 409, op, query, {**body, name: taken})
-        union = self.ix.schemas.union(op.body_node)
-        if op.role == "update" and union is not None and doc is not None and isinstance(body, dict):
-            other_tag = next((t for t in union.mapping if t != doc.get(union.prop)), None)
-            if other_tag is not None:
-                self.expect(f"{op.op_id} changing {union.prop}", 409, op, query, {union.prop: other_tag})
-
-    def _full_collection(self, op: Operation) -> None:
-        if op.role != "add" or "429" not in op.statuses or not op.collection:
-            return
-        if not self.run.fixtures.fill_collections:
-            self.run.note(f"the 429 of {op.op_id} was not provoked (fixtures: fill_collections is false)")
-            return
-        doc = self.builder.addressed(op)
-        if op.key is None:
-            return
-        query = {op.key.name: doc.get("id")}
-        node = next(
-            (
-                self.ix.schemas.properties(m).get(op.collection)
-                for m in self.ix.schemas.object_members({"$ref": f"#/components/schemas/{op.resource}"})
-            ),
-            None,
-        )
-        limit = self.ix.schemas.resolve(node).get("maxItems") if node is not None else None
-        if not isinstance(limit, int):
-            return
-        for _ in range(limit + 1):
-            if len(doc.get(op.collection) or []) >= limit:
-                break
-            status, answer = self.call(op, query, self.builder.action_body(op, doc), what="filling the collection")
-            if not 200 <= status < 300 or not isinstance(answer, dict):
-                self.cannot(op, f"{op.op_id} on a full {op.collection}", f"adding an item answered {status}")
-                return
-            doc = answer
-        self.expect(f"{op.op_id} on a full {op.collection}", 429, op, query, self.builder.action_body(op, doc))
-
-    # ----------------------------------------------------------------- 5. isolation in bodies
-
-    def isolation_in_bodies(self) -> None:
-        """Step 5: every id-carrying body field with another tenant's id must be a 404."""
-        second = self.run.target.second_token
-        if not second:
-            return
-        for op in self.ix.operations.values():
-            refs = self.ix.body_references(op)
-            if not refs or "404" not in op.statuses:
-                continue
-            try:
-                query, body, _ = self.builder.request(op)
-                for ref in refs:
-                    other = self.builder.ensure(ref.kind or "", role=ref.connection_role, token=second)
-                    changed = self.builder.set_path(op, body, ref.path, other)
-                    if changed is None:
-                        continue
-                    status, _ = self.call(op, query, changed, what=f"another tenant's id at {'/'.join(ref.path)}")
-                    if status != 404:
-                        kwargs: dict[str, Any] = {"query": query, "body": changed}
-                        case = self.schema[op.path][op.method].Case(**kwargs)
-                        self.run.fail_case(
-                            case,
-                            "tenant_isolation",
-                            f"another tenant's id at /body/{'/'.join(ref.path)} answered {status}",
-                            "an id of another tenant must be a 404, like an unknown one",
-                            LINKS,
-                            "/body/" + "/".join(ref.path),
-                        )
-            except PrerequisiteError as exc:
-                self.run.fail(
-                    op.label,
-                    "tenant_isolation",
-                    f"body references of {op.op_id} could not be tried",
-                    detail=str(exc),
-                    phase=LINKS,
                 )
 
     # ----------------------------------------------------------------- 6. cleanup

@@ -1,0 +1,7 @@
+"""``python -m voicecontract.cli``."""
+
+import sys
+
+from voicecontract.cli import main
+
+sys.exit(main())

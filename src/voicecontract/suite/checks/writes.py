@@ -1,0 +1,107 @@
+"""The write checks: a write answers what was sent, and reads back as it answered."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from voicecontract.spec import Operation
+from voicecontract.spec.index import WRITE_ROLES
+from voicecontract.suite.checks.base import Violation, body_of, check, json_of, ok, operation, read_back, token_of
+from voicecontract.suite.context import RunContext
+from voicecontract.suite.oracle import Oracle, first_difference, json_equal
+
+
+@check
+def write_applied(run: RunContext, response: Any, case: Any) -> None:
+    """A 2xx write answers what was sent, derived from the spec (see ``voicecontract.suite.oracle``)."""
+    op = operation(run, case)
+    with run.lock:
+        before = run.snapshots.pop(case.id, None)
+    if op is None or op.role not in WRITE_ROLES or not ok(response):
+        return
+    got = json_of(response)
+    if not isinstance(got, dict):
+        return
+    res = run.ix.resource_of(op)
+    node = {"$ref": f"#/components/schemas/{op.resource}"}
+    sent = body_of(case)
+    oracle = Oracle(run.ix)
+    found: list[tuple[str, str]] = []
+    if op.role == "create":
+        if res is not None:
+            run.remember_created(res.name, got.get(res.key_field), token_of(run, case))
+        found = oracle.compare(op.body_node, node, sent if isinstance(sent, dict) else {}, got, mode="create")
+    elif op.role == "update":
+        found = oracle.compare(
+            op.body_node, node, sent if isinstance(sent, dict) else {}, got, mode="update", before=before
+        )
+    elif op.role == "delete" and isinstance(before, dict):
+        expected = {**before, **op.final_state}
+        where = first_difference(expected, got)
+        if where is not None:
+            found = [(where, "a delete answers the resource's last state (with x-final-state applied)")]
+    elif op.role in ("add", "remove") and op.collection:
+        found = _collection_applied(run, op, sent, got, before)
+    if found:
+        where, title = found[0]
+        detail = "\n".join(f"{w or '/'}: {t}" for w, t in found[:6])
+        raise Violation(case, title, path=where, detail=detail)
+
+
+def _collection_applied(
+    run: RunContext, op: Operation, sent: Any, got: dict[str, Any], before: Any
+) -> list[tuple[str, str]]:
+    from voicecontract.suite.requests import RequestBuilder
+
+    items = got.get(op.collection or "")
+    where = "/" + (op.collection or "")
+    if not isinstance(items, list):
+        return [(where, f"`{op.collection}` is missing from the answer")]
+    field = RequestBuilder(run.ix, run.fixtures, lambda *a, **k: None).collection_item_field(op)
+    value = sent.get(field) if isinstance(sent, dict) and field else None
+    old = before.get(op.collection) if isinstance(before, dict) else None
+    if op.role == "add":
+        if value is not None and value not in items:
+            return [(where, f"the value added is not in `{op.collection}`")]
+        if value is None and isinstance(old, list) and len(items) != len(old) + 1:
+            return [(where, f"adding without a value must add exactly one item to `{op.collection}`")]
+    elif value is not None and value in items:
+        return [(where, f"the value removed is still in `{op.collection}`")]
+    if isinstance(before, dict):
+        for key, previous in before.items():
+            if key != op.collection and not json_equal(previous, got.get(key)):
+                return [("/" + key, f"`{key}` changed, but the operation only changes `{op.collection}`")]
+    return []
+
+
+@check
+def read_after_write(run: RunContext, response: Any, case: Any) -> None:
+    """After a 2xx write the resource reads back as answered; after a delete it is gone (404)."""
+    op = operation(run, case)
+    if op is None or op.role not in WRITE_ROLES or not ok(response):
+        return
+    answered = json_of(response)
+    deadline = time.monotonic() + run.options.consistency_window_ms / 1000
+    while True:
+        found = read_back(run, op, answered, token=token_of(run, case))
+        if found is None:
+            return
+        read, _, answer = found
+        if op.role == "delete":
+            problem = (
+                None
+                if answer.status == 404
+                else f"a deleted resource still reads back ({answer.status} from {read.label})"
+            )
+            where = ""
+        elif answer.status != 200:
+            problem, where = f"the resource does not read back ({answer.status} from {read.label})", ""
+        else:
+            where = first_difference(answered, answer.body) or ""
+            problem = None if not where else f"{read.label} does not return what {op.label} answered"
+        if problem is None:
+            return
+        if time.monotonic() >= deadline:
+            raise Violation(case, problem, path=where, detail=f"{problem} (at {where or '/'})" if where else problem)
+        time.sleep(0.05)
