@@ -1,6 +1,11 @@
-"""``python -m tests.mutants``: the contract suite against every faulty server (``make mutants``).
+"""``python -m tests.mutants [--full] [NAME …]``: every faulty and every legitimate server, ours beside plain schemathesis.
 
-``python -m tests.mutants serve NAME [--host H] [--port P] [--db PATH] [--token T …]`` serves one.
+Prints one row per server: what it is, the check that must catch it (faults), which checks our
+run named, which plain schemathesis named (same spec, budget and seed), and the time. The quick
+budget (the default, used by `make test`) runs each fault with the phases that expose it and
+--max-examples 3; ``--full`` (`make mutants`) runs the default profile, every phase, --max-examples 10.
+Exit 1 unless every fault is caught by its check, every variant passes, and plain schemathesis
+catches no fault we miss.
 """
 
 from __future__ import annotations
@@ -9,32 +14,53 @@ import argparse
 import sys
 
 from tests.mutants import MUTANTS
+from tests.support.score import DEFAULT_PHASES, Outcome, score
+from tests.variants import VARIANTS
+
+QUICK_EXAMPLES, FULL_EXAMPLES = 3, 10
 
 
-def serve(argv: list[str]) -> int:
-    from voicecontract.reference.runner import bind, run, url_of
-
-    p = argparse.ArgumentParser(prog="python -m tests.mutants serve")
-    p.add_argument("name", choices=sorted(MUTANTS))
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--db", default=":memory:")
-    p.add_argument("--token", action="append", default=[])
-    p.add_argument("--log-level", default="warning")
-    args = p.parse_args(argv)
-    app = MUTANTS[args.name].build(args.db, args.token or ["mutant-token"])
-    sock = bind(args.host, args.port)
-    print(f"mutant {args.name} ({MUTANTS[args.name].fault}) listening on {url_of(sock)}", flush=True)
-    run(app, sock, log_level=args.log_level)
-    return 0
+def _cell(checks: list[str] | None, width: int) -> str:
+    text = "n/a" if checks is None else (", ".join(checks) or "-")
+    return f"{text[:width]:<{width}}"
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["serve"]:
-        return serve(argv[1:])
-    from tests.mutants.score import main as score
+    parser = argparse.ArgumentParser(prog="python -m tests.mutants", description=__doc__)
+    parser.add_argument("names", nargs="*", help="servers to run (default: all)")
+    parser.add_argument("--full", action="store_true", help="the default profile (every phase, --max-examples 10)")
+    args = parser.parse_args(argv)
+    examples = FULL_EXAMPLES if args.full else QUICK_EXAMPLES
+    print(f"{'server':<24} {'must be caught by':<28} {'caught':<6} {'voicecontract run':<44} "
+          f"{'plain schemathesis':<40} cases  time")
+    bad = 0
+    caught = total = passed = variants = 0
+    for m in MUTANTS.values():
+        if not m.in_suite or (args.names and m.name not in args.names):
+            continue
+        out = score(m.name, DEFAULT_PHASES if args.full else m.phases, max_examples=examples, options=m.options)
+        ok = out.caught_by(m.caught_by)
+        missed = sorted(set(out.plain or []) - {"errors"}) if not out.ours else []
+        total += 1
+        caught += ok
+        bad += (not ok) or bool(missed)
+        _row(m.name, m.caught_by, "yes" if ok else "NO", out)
+    for v in VARIANTS.values():
+        if args.names and v.name not in args.names:
+            continue
+        out = score(v.name, DEFAULT_PHASES, max_examples=examples, options=v.options)
+        variants += 1
+        passed += not out.ours
+        bad += bool(out.ours)
+        _row(v.name, "(legitimate: must pass)", "-" if not out.ours else "FAILS", out)
+    print(f"faults caught by their check: {caught}/{total}; legitimate servers passed: {passed}/{variants}; "
+          f"budget: {'full' if args.full else 'quick'} (--max-examples {examples})")
+    return 1 if bad else 0
 
-    return score(argv)
+
+def _row(name: str, expected: str, verdict: str, out: Outcome) -> None:
+    print(f"{name:<24} {expected:<28} {verdict:<6} {_cell(out.ours, 44)} {_cell(out.plain, 40)} "
+          f"{out.cases:>5} {out.seconds + out.plain_seconds:5.1f}s", flush=True)
 
 
 if __name__ == "__main__":

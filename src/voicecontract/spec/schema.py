@@ -95,12 +95,24 @@ class Schemas:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.components: dict[str, Any] = (spec.get("components") or {}).get("schemas") or {}
+        # Memos: the document is read-only once indexed, so answers about its nodes never change.
+        self._refs: dict[str, JSON] = {}
+        self._unions: dict[int, Union | None] = {}
+        self._objects: dict[int, bool] = {}
+        self._non_null: dict[int, list[JSON]] = {}
 
     # ----------------------------------------------------------------- structure
 
     def resolve(self, node: JSON) -> JSON:
         """The node a ``$ref`` chain ends at."""
-        return resolve(self.spec, node)
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                found = self._refs.get(ref)
+                if found is None:
+                    found = self._refs[ref] = resolve(self.spec, {"$ref": ref})
+                return found
+        return node
 
     def named(self, name: str) -> dict[str, Any]:
         """A component schema by name (KeyError if there is none)."""
@@ -133,6 +145,12 @@ class Schemas:
 
     def non_null(self, node: JSON) -> list[JSON]:
         """The alternatives of a node that are not ``null``."""
+        target = self.resolve(node)
+        if target is not node and isinstance(target, dict):
+            found = self._non_null.get(id(target))
+            if found is None:
+                found = self._non_null[id(target)] = [alt for alt in self.alternatives(node) if not self.is_null(alt)]
+            return list(found)
         return [alt for alt in self.alternatives(node) if not self.is_null(alt)]
 
     def options(self, node: JSON) -> list[JSON]:
@@ -154,11 +172,17 @@ class Schemas:
     def union(self, node: JSON) -> Union | None:
         """The discriminated union a node is (directly or by reference), or None."""
         target = self.resolve(node)
+        key = id(target)
+        if key in self._unions:
+            return self._unions[key]
         disc = target.get("discriminator") if isinstance(target, dict) else None
-        if not isinstance(disc, dict) or not isinstance(disc.get("mapping"), dict):
-            return None
-        mapping = {tag: str(ref).rsplit("/", 1)[-1] for tag, ref in disc["mapping"].items()}
-        return Union(str(disc.get("propertyName", "type")), mapping)
+        found = None
+        if isinstance(disc, dict) and isinstance(disc.get("mapping"), dict):
+            mapping = {tag: str(ref).rsplit("/", 1)[-1] for tag, ref in disc["mapping"].items()}
+            found = Union(str(disc.get("propertyName", "type")), mapping)
+        if target is not node:  # a component schema (reached by $ref): lives as long as the document
+            self._unions[key] = found
+        return found
 
     def member(self, node: JSON, value: Any) -> JSON:
         """For a discriminated union and a value carrying a known tag, the member's node; else the node."""
@@ -193,10 +217,13 @@ class Schemas:
         target = self.resolve(node)
         if not isinstance(target, dict):
             return False
-        if target.get("type") == "object":
-            return True
-        members = target.get("oneOf") or target.get("anyOf") or []
-        return bool(members) and all(self.is_object(m) for m in members)
+        found = self._objects.get(id(target)) if target is not node else None
+        if found is None:
+            members = target.get("oneOf") or target.get("anyOf") or []
+            found = target.get("type") == "object" or (bool(members) and all(self.is_object(m) for m in members))
+            if target is not node:  # a component schema: safe to remember by identity
+                self._objects[id(target)] = found
+        return found
 
     def object_members(self, node: JSON) -> list[JSON]:
         """The object schemas a node may be: its union members, or itself."""

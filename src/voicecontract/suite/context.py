@@ -53,6 +53,7 @@ class RunContext:
     isolation_probes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     existing: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (kind, tag) -> keys to address
+    last_answers: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)  # (kind, key) -> newest write
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     _RUNS: ClassVar[dict[int, RunContext]] = {}

@@ -71,9 +71,13 @@ class LinksPhase:
         use = headers or {"Authorization": f"Bearer {token or self.run.target.token}"}
         case.headers = {**(case.headers or {}), **use}
         self.run.learn_secrets(op.body_node, body)
+        if self.run.target.unresponsive(op.label):
+            raise StepFailedError(op.label)  # timed out twice already: its transport failure is recorded
         try:
             response = case.call(headers=use, timeout=self.run.options.request_timeout)
         except Exception as exc:  # requests' transport errors, timeouts, malformed answers
+            if "timeout" in exc.__class__.__name__.lower() or "timed out" in str(exc).lower():
+                self.run.target.timed_out(op.label)
             self.run.fail_case(
                 case,
                 "transport",

@@ -108,6 +108,12 @@ class Oracle:
                 continue
             previous = before.get(target) if isinstance(before, dict) else None
             out.extend(self.value(node, counterpart, value, got[target], where, mode, previous))
+        if mode == "create" and answered is not None:
+            for name, node in self.schemas.properties(answered).items():
+                default = self.schemas.default(node)
+                if name in sent_targets or name in got or default is NO_DEFAULT:
+                    continue  # response-only fields with a default (`active`, a `label` nobody sent) must be shown
+                out.append((path + pointer(name), f"`{name}` has a default, so the answer must show it"))
         if mode == "create":
             for name, node in props.items():
                 if name in sent:

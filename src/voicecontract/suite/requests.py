@@ -36,6 +36,7 @@ class RequestBuilder:
         self.fixtures = fixtures
         self.call = call
         self.harvested: dict[tuple[str, str | None], dict[str, str]] = {}  # (kind, token) -> tag-or-"" -> id
+        self._examples: dict[str, list[Any]] | None = None
 
     # ----------------------------------------------------------------- bodies
 
@@ -280,19 +281,67 @@ class RequestBuilder:
         return out
 
     def inline_instance(self, inline: Any, kind: str | None) -> Any:
-        """A valid inline object: the example of the create that takes it, else one drawn from its schema."""
+        """A valid inline object: the example of the create that takes it, one the spec's examples show, or one
+        drawn from its schema."""
         name = self.schemas.name_of(inline)
         creator = next((o for o in self.ix.by_role("create") if o.body is not None and o.body == name), None)
         if creator is not None:
             return self.body(creator)
+        union = self.schemas.union(inline)
+        names = list(union.mapping.values()) if union is not None else [name]
+        response = {"$ref": f"#/components/schemas/{kind}"} if kind else None
+        for candidate in names:
+            for value in self.example_values().get(candidate or "", []):
+                return self.fixup({"$ref": f"#/components/schemas/{candidate}"}, response, copy.deepcopy(value), None)
         from voicecontract.recipes import generated
 
-        union = self.schemas.union(inline)
-        schema = next(iter(union.mapping.values())) if union is not None else name
-        if schema is None:
+        if names[0] is None:
             raise PrerequisiteError("an inline object without a named schema cannot be built")
-        response = {"$ref": f"#/components/schemas/{kind}"} if kind else None
-        return self.fixup({"$ref": f"#/components/schemas/{schema}"}, response, generated(schema), None)
+        return self.fixup({"$ref": f"#/components/schemas/{names[0]}"}, response, generated(names[0]), None)
+
+    def example_values(self) -> dict[str, list[Any]]:
+        """Schema name → the values the spec's request examples show for it (walked along the schemas)."""
+        if self._examples is None:
+            found: dict[str, list[Any]] = {}
+            for op in self.ix.operations.values():
+                for example in op.body_examples:
+                    self._collect(op.body_node, example, found, 0)
+            self._examples = found
+        return self._examples
+
+    def _collect(self, node: Any, value: Any, found: dict[str, list[Any]], depth: int) -> None:
+        if node is None or depth > 30:
+            return
+        node = self.schemas.member(node, value)
+        name = self.schemas.name_of(node)
+        if name is not None:
+            found.setdefault(name, []).append(value)
+        target = self.schemas.resolve(node)
+        if not isinstance(target, dict):
+            return
+        alternatives = target.get("oneOf") or target.get("anyOf")
+        if alternatives and self.schemas.union(target) is None:
+            for alt in alternatives:
+                if self._fits(alt, value):
+                    self._collect(alt, value, found, depth + 1)
+            return
+        if isinstance(value, dict):
+            props = self.schemas.properties(target)
+            for key, sub in value.items():
+                self._collect(props.get(key), sub, found, depth + 1)
+        elif isinstance(value, list) and isinstance(target.get("items"), dict):
+            for item in value:
+                self._collect(target["items"], item, found, depth + 1)
+
+    def _fits(self, node: Any, value: Any) -> bool:
+        """Whether a value could be an instance of an alternative (by JSON type, and keys for objects)."""
+        if isinstance(value, dict):
+            if self.schemas.union(node) is not None:
+                return True
+            return self.schemas.is_object(node) and set(value) <= set(self.schemas.properties(node))
+        if isinstance(value, list):
+            return self.schemas.items(node) is not None
+        return not self.schemas.is_object(node) and self.schemas.items(node) is None
 
     def minimal_body(self, op: Operation, doc: dict[str, Any]) -> Any:
         """The smallest valid body for an operation on ``doc`` (required fields only)."""

@@ -16,7 +16,7 @@ from voicecontract.spec import SpecLoadError, index_for, load_spec, packaged_spe
 from voicecontract.suite import engine
 from voicecontract.suite.context import RunContext
 from voicecontract.suite.fixtures import load_fixtures
-from voicecontract.suite.links import LinksPhase
+from voicecontract.suite.links import LinksPhase, StepFailedError
 from voicecontract.suite.masking import Scrubber
 from voicecontract.suite.options import ALL_PHASES, SCHEMATHESIS_PHASES, RunOptions, UsageError
 from voicecontract.suite.requests import PrerequisiteError
@@ -154,8 +154,8 @@ class Suite:
             for tag in tags:
                 try:
                     doc = phase.builder.create(res.name, tag)
-                except (PrerequisiteError, TransportError):
-                    continue
+                except (PrerequisiteError, TransportError, StepFailedError):
+                    continue  # the failure, if any, is recorded; generated updates then address nothing
                 key = doc.get(res.key_field)
                 if isinstance(key, str):
                     run.existing.setdefault((res.name, tag or ""), []).append(key)

@@ -35,6 +35,9 @@ class _AsgiCaller:
         return asyncio.run_coroutine_threadsafe(self.client.request(method, path, **kwargs), self.loop).result(60)
 
 
+UNRESPONSIVE = 2  # timeouts of one operation after which the run stops sending it requests
+
+
 class TransportError(Exception):
     """A request of the suite's own got no valid HTTP answer (refused, reset, timed out, malformed)."""
 
@@ -65,6 +68,7 @@ class Target:
     base_url: str | None = None
     app: Any = None  # an ASGI app when embedded
     timeout: float = 30.0
+    timeouts: dict[str, int] = field(default_factory=dict)  # "METHOD /path" -> requests that timed out
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
@@ -75,6 +79,15 @@ class Target:
         token = token or random_token()
         second_token = second_token or random_token()
         return cls(token=token, second_token=second_token, app=create_app(db=":memory:", tokens=[token, second_token]))
+
+    def timed_out(self, label: str) -> None:
+        """Count a request that timed out (after UNRESPONSIVE, the operation is not asked again)."""
+        with self._lock:
+            self.timeouts[label] = self.timeouts.get(label, 0) + 1
+
+    def unresponsive(self, label: str) -> bool:
+        """Whether an operation timed out often enough that the run stops waiting for it."""
+        return self.timeouts.get(label, 0) >= UNRESPONSIVE
 
     @property
     def label(self) -> str:
@@ -110,10 +123,17 @@ class Target:
         kwargs: dict[str, Any] = {"params": params, "headers": headers}
         if json is not None:
             kwargs["json"] = json
+        label = f"{method.upper()} {path}"
+        if self.unresponsive(label):
+            raise TransportError(
+                method, path, params, json, f"not sent: {label} timed out {UNRESPONSIVE} times already"
+            )
         try:
             r = self._client().request(method, path, **kwargs)
             r.read()
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            if isinstance(exc, httpx.TimeoutException | TimeoutError):
+                self.timed_out(label)
             raise TransportError(method, path, params, json, f"{exc.__class__.__name__}: {exc}") from None
         try:
             body = r.json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -73,6 +74,7 @@ def register() -> dict[str, Callable[[Any, Any, Any], None]]:
             _REGISTERED[name] = schemathesis.check(adapt(fn))
         schemathesis.hook("before_call")(_snapshot_before_write)
         schemathesis.hook("map_case")(_address_existing)
+        schemathesis.hook("filter_case")(_sample_negative_coverage)
     return _REGISTERED
 
 
@@ -134,6 +136,13 @@ def _snapshot_before_write(context: Any, case: Any, kwargs: dict[str, Any]) -> N
     key = case.query.get(op.key.name) if isinstance(case.query, dict) else None
     if res is None or res.read is None or not isinstance(key, str):
         return
+    window = run.options.consistency_window_ms / 1000
+    with run.lock:
+        last = run.last_answers.get((res.name, key))
+    if window and last is not None and time.monotonic() - last[0] < window:
+        with run.lock:  # a read may still lag: the newest answer of a write is the state before this one
+            run.snapshots[case.id] = last[1]
+        return
     try:
         answer = run.target.request(
             res.read.method, res.read.path, params={res.key_param or op.key.name: key}, token=token_of(run, case)
@@ -169,6 +178,33 @@ def _address_existing(context: Any, case: Any) -> Any:
     if keys:
         case.query = {**case.query, op.key.name: keys[zlib.crc32(str(case.id).encode()) % len(keys)]}
     return case
+
+
+NEGATIVE_COVERAGE_KEEP = 3  # of the negative coverage cases of writes, one in this many is sent
+
+
+def _sample_negative_coverage(context: Any, case: Any) -> bool:
+    """Keep one in NEGATIVE_COVERAGE_KEEP negative coverage cases of the writes (filter_case hook).
+
+    Updates run against existing resources (``_address_existing``); a third of the cases still tries
+    every kind of invalid value on every field, at a third of the time. The choice hashes the case's
+    content, so a seed reproduces it; ``--thorough`` keeps them all.
+    """
+    run = RunContext.of(case)
+    if run is None or run.options.thorough:
+        return True
+    meta = getattr(case, "meta", None)
+    if (
+        meta is None
+        or _name(getattr(meta.phase, "name", "")) != "coverage"
+        or _name(meta.generation.mode) != "negative"
+    ):
+        return True
+    op = operation(run, case)
+    if op is None or op.method == "GET":
+        return True
+    content = repr((case.query, case.body, getattr(meta.phase.data, "description", "")))
+    return zlib.crc32(content.encode("utf-8", "replace")) % NEGATIVE_COVERAGE_KEEP == 0
 
 
 def _name(value: Any) -> str:

@@ -24,6 +24,9 @@ def write_applied(run: RunContext, response: Any, case: Any) -> None:
     if not isinstance(got, dict):
         return
     res = run.ix.resource_of(op)
+    if res is not None and isinstance(got.get(res.key_field), str):
+        with run.lock:
+            run.last_answers[(res.name, got[res.key_field])] = (time.monotonic(), got)
     node = {"$ref": f"#/components/schemas/{op.resource}"}
     sent = body_of(case)
     oracle = Oracle(run.ix)
