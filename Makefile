@@ -32,8 +32,10 @@ generate: setup ## regenerate generated/ (models + packaged spec) from spec/ wit
 check-generated: setup ## fail with a diff when generated/ is stale
 	$(BIN)/voicecontract generate --check
 
-test: lint check-generated ## everything CI runs: lint, check-generated and the whole pytest suite
-	$(BIN)/python -m pytest
+PYTEST_WORKERS ?= 2
+
+test: lint check-generated ## everything CI runs: lint, check-generated and the whole pytest suite (2 processes)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 VOICECONTRACT_SEED ?= 20261126
 
@@ -46,8 +48,8 @@ serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and
 bench: setup ## run the benchmarks in bench/ and print ratios
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-mutants: setup ## run the contract suite against each faulty server in tests/mutants/ and print caught/total
-	$(BIN)/python -m tests.mutants
+mutants: setup ## our suite and plain schemathesis against every faulty and legitimate server (full budget)
+	$(BIN)/python -m tests.mutants --full
 
 reports:
 	@mkdir -p reports

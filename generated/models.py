@@ -197,8 +197,9 @@ MaskedSecret = TypeAliasType(
     ],
 )
 """
-What a response shows in place of a secret: `****`, followed by the secret's last four
-characters when the secret is a key of at least 20 characters. Never the secret itself.
+What a response shows in place of a secret: `****`, which may be followed by the secret's
+last four characters when the secret is a key of at least 20 characters (a password never
+shows its end). Never the secret itself.
 
 """
 

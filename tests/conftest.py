@@ -40,6 +40,25 @@ def pytest_report_header(config: Any) -> str:
     return f"voicecontract: property seed {SEED} (VOICECONTRACT_SEED), {EXAMPLES} examples per schema"
 
 
+def pytest_sessionfinish(session: Any) -> None:
+    """Under pytest-xdist, hand this worker's agreement statistics to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.support.agreement import STATS
+
+        workeroutput["agreement"] = json.dumps({k: dict(v) for k, v in STATS.items()})
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Merge a worker's agreement statistics (pytest-xdist controller)."""
+    from collections import Counter
+
+    from tests.support.agreement import STATS
+
+    for name, counts in json.loads(getattr(node, "workeroutput", {}).get("agreement", "{}")).items():
+        STATS.setdefault(name, Counter()).update(counts)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     from tests.support.agreement import STATS
 

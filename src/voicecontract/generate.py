@@ -19,7 +19,6 @@ from pathlib import Path
 from voicecontract.spec import SpecLoadError, load_spec_file
 
 GENERATOR = "datamodel-code-generator"
-GENERATOR_VERSION = "0.89.0"
 
 INIT_TEXT = '''"""Generated from spec/openapi.yaml by `make generate`. DO NOT EDIT.
 
@@ -41,26 +40,43 @@ def find_root(start: Path | None = None) -> Path:
     raise GenerateError("no project root found: run this inside a voicecontract checkout (pyproject.toml + spec/)")
 
 
-def check_generator() -> None:
+def pinned_version(root: Path) -> str:
+    """The generator's exact pin, read from the project's pyproject.toml (the one place it is written)."""
+    import tomllib
+
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise GenerateError(f"cannot read pyproject.toml: {exc}") from None
+    extras = (project.get("project") or {}).get("optional-dependencies") or {}
+    for requirement in (r for group in extras.values() for r in group):
+        name, _, pinned = requirement.partition("==")
+        if name.strip().lower() == GENERATOR and pinned:
+            return str(pinned).strip()
+    raise GenerateError(f"pyproject.toml pins no exact {GENERATOR} version (`{GENERATOR}==X.Y.Z` in an extra)")
+
+
+def check_generator(root: Path) -> None:
     """Fail clearly unless the pinned generator version is installed."""
     from importlib import metadata
 
+    pinned = pinned_version(root)
     try:
         version = metadata.version(GENERATOR)
     except metadata.PackageNotFoundError:
         raise GenerateError(
             f"{GENERATOR} is not installed; install the dev extra: pip install -e '.[dev]' (or `make setup`)"
         ) from None
-    if version != GENERATOR_VERSION:
+    if version != pinned:
         raise GenerateError(
-            f"{GENERATOR} {version} is installed but the output is pinned to {GENERATOR_VERSION}; "
+            f"{GENERATOR} {version} is installed but the output is pinned to {pinned}; "
             "run `make setup` to install the pinned version"
         )
 
 
 def render(root: Path, spec_rel: str = "spec/openapi.yaml") -> dict[str, str]:
     """Generate every file of generated/ in memory and return {file name: text}."""
-    check_generator()
+    check_generator(root)
     spec_path = root / spec_rel
     try:
         spec = load_spec_file(spec_path)

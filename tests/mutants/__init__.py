@@ -50,7 +50,7 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("non_ascii_500", "any non-ASCII input is a 500", "not_a_server_error", with_rewrite(f._non_ascii_500),
            phases=("fuzzing",)),
     Mutant("accepts_invalid_credentials", "connection bodies are not validated", "negative_data_rejection",
-           f._no_credential_checks, phases=("fuzzing",)),
+           f._no_credential_checks, phases=("coverage",)),
     Mutant("bad_issue_paths", "400 issues point at fields the request does not have", "error_body",
            with_rewrite(f._bad_issue_paths)),
     Mutant("unsupported_method_ok", "PUT/DELETE/PATCH answer 200", "unsupported_method", with_rewrite(f._put_is_ok),
@@ -71,6 +71,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
            with_handlers(update_number=f._absent_clears)),
     Mutant("update_not_applied", "updates answer the resource as it was and apply nothing", "write_applied",
            with_handlers(update_agent=f._update_not_applied), phases=("links",)),
+    Mutant("update_ignores_fields", "agent updates drop `language` and `noise_suppression` unread", "write_applied",
+           with_rewrite(f._update_ignores_fields), phases=("coverage",)),
     Mutant("null_not_cleared", "`null` in an update is ignored: a nullable field cannot be cleared", "write_applied",
            with_handlers(update_number=f._null_not_cleared), phases=("links",)),
     # --- secrets
@@ -86,6 +88,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     # --- transport and links
     Mutant("truncated_answer", "creating an agent drops the connection mid-answer", "transport",
            with_rewrite(f._truncated_answers)),
+    Mutant("drops_every_connection", "every request gets headers, then a dropped connection", "transport",
+           with_rewrite(f._drops_everything), phases=("examples", "links")),
     Mutant("hangs", "reading an account connection never answers", "transport", with_rewrite(f._hangs),
            phases=("links",), options={"request_timeout": 2.0}),
     Mutant("cancel_refused", "every cancel answers 404, even for an owned number", "links",

@@ -29,12 +29,15 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutants", description=__doc__)
     parser.add_argument("names", nargs="*", help="servers to run (default: all)")
     parser.add_argument("--full", action="store_true", help="the default profile (every phase, --max-examples 10)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README's two tables")
     args = parser.parse_args(argv)
     examples = FULL_EXAMPLES if args.full else QUICK_EXAMPLES
     print(f"{'server':<24} {'must be caught by':<28} {'caught':<6} {'voicecontract run':<44} "
           f"{'plain schemathesis':<40} cases  time")
     bad = 0
     caught = total = passed = variants = 0
+    fault_rows: list[str] = []
+    variant_rows: list[str] = []
     for m in MUTANTS.values():
         if not m.in_suite or (args.names and m.name not in args.names):
             continue
@@ -45,6 +48,8 @@ def main(argv: list[str]) -> int:
         caught += ok
         bad += (not ok) or bool(missed)
         _row(m.name, m.caught_by, "yes" if ok else "NO", out)
+        plain = "n/a (links phase only)" if out.plain is None else (", ".join(out.plain) or "not caught")
+        fault_rows.append(f"| `{m.name}` | {m.fault} | `{m.caught_by}` | {plain} |")
     for v in VARIANTS.values():
         if args.names and v.name not in args.names:
             continue
@@ -53,8 +58,17 @@ def main(argv: list[str]) -> int:
         passed += not out.ours
         bad += bool(out.ours)
         _row(v.name, "(legitimate: must pass)", "-" if not out.ours else "FAILS", out)
+        plain = "n/a" if out.plain is None else (", ".join(out.plain) or "passes")
+        variant_rows.append(f"| `{v.name}` | {v.difference} | {'passes' if not out.ours else 'FAILS'} | {plain} |")
     print(f"faults caught by their check: {caught}/{total}; legitimate servers passed: {passed}/{variants}; "
           f"budget: {'full' if args.full else 'quick'} (--max-examples {examples})")
+    if args.markdown:
+        print("\n| fault | what the server does wrong | caught by (voicecontract) | plain schemathesis |")
+        print("|---|---|---|---|")
+        print("\n".join(fault_rows))
+        print("\n| server | what is different (and allowed) | voicecontract | plain schemathesis |")
+        print("|---|---|---|---|")
+        print("\n".join(variant_rows))
     return 1 if bad else 0
 
 

@@ -21,8 +21,6 @@ from tests.support.asgi import (
     read_all,
     replay,
     rewrite_responses,
-    with_handlers,
-    with_rewrite,
 )
 from voicecontract.reference.engine import Ctx, Engine
 from voicecontract.reference.store import Store, Tx
@@ -408,5 +406,38 @@ def _short_secrets_shown(app: App) -> App:
             return status, headers, body
 
         await rewrite_responses(app, fn)(scope, replay(messages), send)
+
+    return middleware
+
+
+def _drops_everything(app: App) -> App:
+    """Every request gets its headers and then a dropped connection (a crashing worker behind a proxy)."""
+
+    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+        raise ConnectionResetError("the worker died mid-answer")
+
+    return middleware
+
+
+def _update_ignores_fields(app: App) -> App:
+    """Agent updates lose `language` and `noise_suppression` before anything looks at them (never validated, never stored)."""
+
+    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/v1/agents/update":
+            await app(scope, receive, send)
+            return
+        raw, _ = await read_all(receive)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            raw = json.dumps({k: v for k, v in body.items() if k not in ("language", "noise_suppression")}).encode()
+        await app(scope, replay([{"type": "http.request", "body": raw, "more_body": False}]), send)
 
     return middleware

@@ -119,7 +119,7 @@ def prefill(app: App, token: str, *, numbers: int, agents: int, connections: int
                 "name": f"prefilled {i:04d}", "prompt": {"content": "hi"},
                 "voice": {"type": "voice_azure", "voice_name": "en-US-JennyNeural"}})
             assert r.status_code == 201, r.text
-        for i in range(numbers):
+        for _ in range(numbers):
             r = client.post("/v1/numbers/buy", headers=headers, json={"area_code": "415"})
             assert r.status_code == 201, r.text
     return app

@@ -38,6 +38,7 @@ class Outcome:
     cases: int = 0
     seconds: float = 0.0
     plain_seconds: float = 0.0
+    details: list[str] = field(default_factory=list)  # "check: title: detail" of each failure, for diagnosis
 
     def caught_by(self, check: str) -> bool:
         """Whether our run named this check."""
@@ -70,7 +71,7 @@ def run_plain(url: str, phases: tuple[str, ...], max_examples: int, seed: int = 
                "-H", f"Authorization: Bearer {TOKENS[0]}", "--checks", "all", "--seed", str(seed),
                "--max-examples", str(max_examples), "--phases", ",".join(chosen), "--request-timeout", str(timeout),
                "--report", "json", "--report-json-path", str(report)]
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, timeout=1800)  # noqa: S603
+        subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, timeout=1800)
         data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
     names = plain_check_names()
     found = {check for f in data.get("failures", []) for check in names.get(f.get("type", ""), ("custom",))[:1]}
@@ -80,11 +81,12 @@ def run_plain(url: str, phases: tuple[str, ...], max_examples: int, seed: int = 
 
 
 def run_ours(url: str, phases: tuple[str, ...], max_examples: int, seed: int = SEED,
-             options: dict[str, Any] | None = None) -> tuple[list[str], int]:
-    """Our suite against a URL with both tenants' tokens; the checks that failed and the cases run."""
+             options: dict[str, Any] | None = None) -> tuple[list[str], int, list[str]]:
+    """Our suite against a URL with both tenants' tokens; the checks that failed, the cases run, the details."""
     result = run_suite(RunOptions(base_url=url, token=TOKENS[0], second_token=TOKENS[1], phases=phases,
                                   max_examples=max_examples, seed=seed, **(options or {})))
-    return sorted({f.check for f in result.failures}), result.cases
+    details = [f"{f.operation} [{f.check}] {f.title}: {f.detail[:300]}" for f in result.failures]
+    return sorted({f.check for f in result.failures}), result.cases, details
 
 
 def score(name: str, phases: tuple[str, ...], *, max_examples: int, plain: bool = True,
@@ -94,7 +96,7 @@ def score(name: str, phases: tuple[str, ...], *, max_examples: int, plain: bool 
     out = Outcome(name)
     start = time.perf_counter()
     with serving(args, module="tests.support.serve") as server:
-        out.ours, out.cases = run_ours(server.url, phases, max_examples, options=options)
+        out.ours, out.cases, out.details = run_ours(server.url, phases, max_examples, options=options)
     out.seconds = time.perf_counter() - start
     if plain and any(p in SCHEMATHESIS_PHASES for p in phases):
         timeout = float((options or {}).get("request_timeout", 30.0))

@@ -175,7 +175,7 @@ def _lagging_reads(app: App) -> App:
             read = next((r for r in read_paths if path.startswith(r + "/")), None)
             if read is not None:
                 before = await call("GET", read, query, list(scope.get("headers", [])))
-                raw, messages = await read_all(receive)
+                _, messages = await read_all(receive)
                 recent[key] = (time.monotonic(), *before)
                 await app(scope, replay(messages), send)
                 recent[key] = (time.monotonic(), *before)
@@ -199,8 +199,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
             lambda db, tokens: _other_texts(_plain(db, tokens))),
     Variant("extra_headers", "answers carry request ids, caching and CORS headers",
             lambda db, tokens: _extra_headers(_plain(db, tokens))),
-    Variant("slow", "every answer takes 40 ms more",
-            lambda db, tokens: delayed(_plain(db, tokens), 0.04)),
+    Variant("slow", "every answer takes 5 ms more; the run keeps requests in flight (--workers auto)",
+            lambda db, tokens: delayed(_plain(db, tokens), 0.005), options={"workers": "auto"}),
     Variant("prefilled", "the target already holds 150 numbers, 120 agents and 130 connections",
             lambda db, tokens: prefill(_plain(db, tokens), tokens[0], numbers=150, agents=120, connections=130)),
     Variant("mask_only", "masked secrets show `****` only, never the last four characters",

@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voicecontract.cli.common import EXIT_OK, EXIT_USAGE
+from voicecontract.cli.common import EXIT_OK, EXIT_USAGE, missing_extra
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the reference server on uvicorn."""
     import os
     import secrets
+
+    problem = missing_extra("server")
+    if problem:
+        print(f"voicecontract serve: {problem}", file=sys.stderr)
+        return EXIT_USAGE
 
     from voicecontract.reference import create_app
     from voicecontract.reference.runner import bind, run, url_of

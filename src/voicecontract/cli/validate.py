@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from voicecontract.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
@@ -16,11 +17,20 @@ def _read_input(source: str) -> bytes:
     return Path(source).read_bytes()
 
 
+def _connection_schema() -> str | None:
+    """The schema of a whole account connection (the body of the create of the typed-credentials resource)."""
+    from voicecontract.spec import index
+
+    ix = index()
+    resource = ix.resources.get(ix.connection_resource or "")
+    creates = resource.ops("create") if resource else []
+    return creates[0].body if creates else None
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate a JSON document: credentials of a connection type, or any schema of the spec."""
+    """Validate JSON documents: credentials of a connection type, or any schema of the spec."""
     from voicecontract.credentials import normalize_type, tables
-    from voicecontract.errors import Issue, PayloadError
-    from voicecontract.validators import check_payload, parse_json, schema_names
+    from voicecontract.validators import schema_names
 
     if args.list_types:
         print("\n".join(sorted(tables())))
@@ -28,30 +38,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.list_schemas:
         print("\n".join(schema_names()))
         return EXIT_OK
-    try:
-        raw = _read_input(args.file)
-    except OSError as exc:
-        print(f"voicecontract validate: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
     schema: str | None = None
     label = ""
     if args.type is not None:
         short = normalize_type(args.type)
         if short is None:
             print(
-                f"voicecontract validate: unknown connection type {args.type!r}; one of: {', '.join(sorted(tables()))}",
+                f"voicecontract validate: not a connection type of the spec; one of: {', '.join(sorted(tables()))}",
                 file=sys.stderr,
             )
             return EXIT_USAGE
         schema, label = tables()[short].credentials_schema, f"{short} credentials"
     elif args.schema is not None:
         if args.schema not in schema_names():
-            print(
-                f"voicecontract validate: no schema named {args.schema!r} (list them with --list-schemas)",
-                file=sys.stderr,
-            )
+            print("voicecontract validate: no such schema in the spec (list them with --list-schemas)", file=sys.stderr)
             return EXIT_USAGE
         schema, label = args.schema, args.schema
+    reports = []
+    worst = EXIT_OK
+    for source in args.file or ["-"]:
+        code, report = _validate_one(source, schema, label, args)
+        if code == EXIT_USAGE:
+            return code
+        worst = max(worst, code)
+        reports.append(report)
+    if args.format == "json":
+        print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
+    return worst
+
+
+def _validate_one(source: str, schema: str | None, label: str, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    from voicecontract.errors import Issue, PayloadError
+    from voicecontract.spec import index
+    from voicecontract.validators import check_payload, parse_json
+
+    try:
+        raw = _read_input(source)
+    except OSError as exc:
+        print(f"voicecontract validate: cannot read {source}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE, {}
     issues: list[Issue]
     try:
         doc = parse_json(raw)
@@ -60,41 +85,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
         doc = None
     else:
         if schema is None:
-            if isinstance(doc, dict) and str(doc.get("type", "")).startswith("account_connection_"):
-                schema, label = "AccountConnectionParams", "AccountConnectionParams"
-            else:
+            tag = doc.get(index().connection_tag_field) if isinstance(doc, dict) else None
+            schema = _connection_schema() if index().connection_type(tag) is not None else None
+            label = schema or ""
+            if schema is None:
                 print(
                     "voicecontract validate: say what the document is: --type TYPE for credentials, "
-                    "--schema NAME for any schema of the spec",
+                    "--schema NAME for any schema of the spec (without either: a whole account connection)",
                     file=sys.stderr,
                 )
-                return EXIT_USAGE
+                return EXIT_USAGE, {}
         issues = check_payload(schema, doc, strict=args.strict)
     errors = [i for i in issues if i.severity == "error"]
     warnings = [i for i in issues if i.severity == "warning"]
-    source = "stdin" if args.file == "-" else args.file
-    if args.format == "json":
-        print(
-            json.dumps(
-                {
-                    "source": source,
-                    "schema": label or schema,
-                    "valid": not errors,
-                    "errors": [i.as_dict() for i in errors],
-                    "warnings": [i.as_dict() for i in warnings],
-                },
-                indent=2,
-            )
-        )
-    else:
+    name = "stdin" if source == "-" else source
+    report = {
+        "source": name,
+        "schema": label or schema,
+        "valid": not errors,
+        "errors": [i.as_dict() for i in errors],
+        "warnings": [i.as_dict() for i in warnings],
+    }
+    if args.format != "json":
         for item in issues:
             print(item.render())
         verdict = "valid" if not errors else f"invalid: {len(errors)} error(s)"
         print(
-            f"{source}: {verdict}, {len(warnings)} warning(s) ({label or schema or 'JSON'})",
+            f"{name}: {verdict}, {len(warnings)} warning(s) ({label or schema or 'JSON'})",
             file=sys.stderr if errors else sys.stdout,
         )
-    return EXIT_FAIL if errors else EXIT_OK
+    return (EXIT_FAIL if errors else EXIT_OK), report
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,13 +122,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser(
         "validate",
         help="validate a JSON payload: credentials (--type) or any schema (--schema)",
-        description="Validate a JSON document read from FILE or stdin ('-'). With --type, the document is the "
+        description="Validate JSON documents read from FILEs or stdin ('-'). With --type, each document is the "
         "credentials object of that connection type, checked by the spec and the provider rules. With "
         "--schema, any schema of the spec. Without either, an account connection "
         '({"type": "account_connection_…", "credentials": …}). Exit 0 valid (warnings are shown), '
         "1 invalid, 2 usage error. Secrets are never printed.",
     )
-    p.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="JSON file, or - for stdin (default)")
+    p.add_argument("file", nargs="*", metavar="FILE|-", help="JSON files, or - for stdin (the default)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--type", metavar="CONNECTION_TYPE", help="e.g. twilio or account_connection_twilio")
     what.add_argument("--schema", metavar="NAME", help="a component schema of the spec, e.g. UpdateNumberRequest")

@@ -52,7 +52,7 @@ class RunContext:
     created: list[Created] = field(default_factory=list)
     isolation_probes: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    existing: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (kind, tag) -> keys to address
+    existing: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (operation, tag) -> keys to address
     last_answers: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)  # (kind, key) -> newest write
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -136,6 +136,7 @@ class RunContext:
         phase: str,
         request: tuple[str, str, dict[str, Any] | None, Any] | None = None,
         path: str = "",
+        status: int | None = None,
     ) -> None:
         """Record one failure (once per operation, check and title), masked, with a curl line."""
         key = (operation, check, title)
@@ -155,13 +156,16 @@ class RunContext:
             phase,
             self.seed,
             line,
+            status,
         )
         with self.lock:
             self.failures.append(failure)
             self.operations.setdefault(operation, OperationStats()).failures += 1
         self.say(f"  FAIL {operation} [{check}] {failure.title}")
 
-    def fail_case(self, case: Any, check: str, title: str, detail: str, phase: str, path: str = "") -> None:
+    def fail_case(
+        self, case: Any, check: str, title: str, detail: str, phase: str, path: str = "", status: int | None = None
+    ) -> None:
         """Record a failure of a schemathesis case."""
         body = case.body if isinstance(case.body, dict | list | str | int | float | bool) or case.body is None else None
         op = self.ix.by_label.get(f"{case.method.upper()} {case.path}")
@@ -174,6 +178,7 @@ class RunContext:
             phase=phase,
             request=(case.method, case.path, dict(case.query or {}), body),
             path=path,
+            status=status,
         )
 
     def fail_transport(self, exc: TransportError, phase: str, operation: str | None = None) -> None:

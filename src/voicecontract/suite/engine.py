@@ -9,9 +9,13 @@ end-of-run failures are failures of the run.
 
 from __future__ import annotations
 
+import ast
+import sys
+import threading
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from voicecontract.suite.context import RunContext
@@ -44,7 +48,7 @@ def config(run: RunContext, enabled_checks: list[str]) -> Any:
         "generation": {"max-examples": 100 if o.thorough else o.max_examples, "database": "none"},
         "phases": phases,
         "hooks": HOOKS_MODULE,
-        "checks": {name: {"enabled": name in enabled_checks} for name in all_check_names()},
+        "checks": {name: {"enabled": name in enabled_checks} for name in [*all_check_names(), *NOT_OFFERED]},
     }
     if o.max_failures:
         data["max-failures"] = o.max_failures
@@ -53,15 +57,20 @@ def config(run: RunContext, enabled_checks: list[str]) -> Any:
     return schemathesis.Config.from_dict(data)
 
 
+# schemathesis' object_level_authorization needs a Web Fuzzing Commons document listing several users,
+# which a run does not write; tenant_isolation covers the same ground with --second-token.
+NOT_OFFERED = frozenset({"object_level_authorization"})
+
+
 def all_check_names() -> list[str]:
-    """Every check a run can use: schemathesis' built-in ones and voicecontract's."""
+    """Every check a run can use: schemathesis' built-in ones (but those it cannot run here) and voicecontract's."""
     from schemathesis.checks import CHECKS, load_all_checks
 
     from voicecontract.suite import checks as vc
 
     load_all_checks()
     vc.register()
-    return sorted({getattr(fn, "__name__", str(fn)) for fn in CHECKS.get_all()})
+    return sorted({getattr(fn, "__name__", str(fn)) for fn in CHECKS.get_all()} - NOT_OFFERED)
 
 
 def load_schema(run: RunContext, cfg: Any) -> Any:
@@ -79,9 +88,36 @@ def run_phases(run: RunContext, schema: Any) -> Counter[str]:
     from schemathesis.engine import from_schema
 
     stateful: Counter[str] = Counter()
-    for event in from_schema(schema).execute():
-        consume(run, event, stateful)
+    with one_ast_parse_at_a_time(enabled=int(run.options.workers) > 1):
+        for event in from_schema(schema).execute():
+            consume(run, event, stateful)
     return stateful
+
+
+@contextmanager
+def one_ast_parse_at_a_time(*, enabled: bool) -> Iterator[None]:
+    """Serialize ``ast.parse`` while workers generate cases in threads.
+
+    CPython before 3.12 can raise ``SystemError: AST constructor recursion depth mismatch`` when
+    two threads build ASTs at once (python/cpython#106905); hypothesis parses the source of lambdas
+    while it builds strategies, so concurrent workers hit it now and then. Not the target's fault,
+    and not a failure worth reporting: one parse at a time avoids it.
+    """
+    if not enabled or sys.version_info >= (3, 12):
+        yield
+        return
+    original = ast.parse
+    lock = threading.Lock()
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(*args, **kwargs)
+
+    ast.parse = parse
+    try:
+        yield
+    finally:
+        ast.parse = original
 
 
 def consume(run: RunContext, event: Any, stateful: Counter[str]) -> None:
@@ -148,8 +184,10 @@ def _scenario(run: RunContext, recorder: Any, phase: str, stateful: Counter[str]
             status = _name(check.status)
             if check.failure_info is not None:
                 failure = check.failure_info.failure
+                answered = recorder.interactions.get(case_id)
+                code = int(answered.response.status_code) if answered and answered.response else None
                 run.fail_case(
-                    failed.value, check.name, failure.title, failure.message, phase, getattr(failure, "path", "")
+                    failed.value, check.name, failure.title, failure.message, phase, getattr(failure, "path", ""), code
                 )
             elif status == "error":
                 run.fail_case(

@@ -10,7 +10,7 @@ every answer:
 3. walks every list to its last page (bounded) and checks totals, ``has_more`` and uniqueness;
 4. provokes every documented error the spec lets it derive (``voicecontract.suite.provoke``);
 5. with a second token, sends every id-carrying body field with the other tenant's id (404);
-6. cleans up: deletes what the run created where the spec has a delete, and reports the rest.
+6. (after every phase) the clean-up deletes what the run created where the spec has a delete.
 
 A step that cannot be taken (a prerequisite failed, the fixtures ran out) is a failure that says why.
 """
@@ -89,7 +89,7 @@ class LinksPhase:
         status = int(response.status_code)
         self.run.count(op.label, status)
         for check, title, detail, path in self.run_checks(case, response):
-            self.run.fail_case(case, check, title, detail, LINKS, path)
+            self.run.fail_case(case, check, title, detail, LINKS, path, status)
         try:
             answer = response.json()
         except Exception:
@@ -119,8 +119,6 @@ class LinksPhase:
         expected = self.provoke.expected
         provoked = sum(1 for _, e, g in expected if e == g)
         self.run.say(f"  errors    {provoked}/{len(expected)} documented error answers provoked as specified")
-        if self.run.fixtures.cleanup:
-            self.cleanup()
         return self.links
 
     # ----------------------------------------------------------------- 1. links

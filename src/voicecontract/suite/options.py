@@ -28,6 +28,8 @@ class RunOptions:
     thorough: bool = False  # schemathesis' defaults: coverage in all modes, 100 examples
     junit_xml: str | None = None
     report: str | None = None
+    summary_md: str | None = None  # a Markdown summary for CI job summaries
+    html: str | None = None  # one self-contained HTML report
     fail_under: float | None = None
     max_failures: int | None = None
     canary: str = ""  # planted in the links phase's secrets (tests use it)

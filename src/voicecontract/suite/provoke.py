@@ -49,6 +49,7 @@ class Provoke:
                 f"{what}: expected {status}, got {got}",
                 "the spec documents this answer for this request",
                 LINKS,
+                status=got,
             )
 
     def cannot(self, op: Operation, what: str, reason: str) -> None:

@@ -1,4 +1,4 @@
-"""Rendering a run's result at the edge: the console summary, JUnit XML and JSON (all masked already)."""
+"""Rendering a run's result at the edge: console summary, JUnit XML, JSON, Markdown and HTML (all masked already)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
+from voicecontract.suite.html import html_report, summary_markdown
 from voicecontract.suite.options import RunOptions
 from voicecontract.suite.result import RUN_LEVEL, UNEXPECTED_METHODS, Failure, RunResult
 
@@ -110,4 +111,12 @@ def write_reports(result: RunResult, options: RunOptions) -> list[str]:
         with open(options.report, "w", encoding="utf-8") as fh:
             json.dump(result.as_dict(), fh, indent=2, ensure_ascii=False)
         written.append(options.report)
+    if options.summary_md:
+        with open(options.summary_md, "a", encoding="utf-8") as fh:  # appends, as $GITHUB_STEP_SUMMARY expects
+            fh.write(summary_markdown(result))
+        written.append(options.summary_md)
+    if options.html:
+        with open(options.html, "w", encoding="utf-8") as fh:
+            fh.write(html_report(result))
+        written.append(options.html)
     return written

@@ -22,6 +22,7 @@ class Failure:
     phase: str
     seed: int
     curl: str
+    status: int | None = None  # the status of the answer that broke the contract, when there was one
 
     @property
     def check(self) -> str:
@@ -44,6 +45,7 @@ class Failure:
             "phase": self.phase,
             "seed": self.seed,
             "curl": self.curl,
+            "status": self.status,
         }
 
 

@@ -82,12 +82,15 @@ class Suite:
                 listing.method, listing.path, params={"size": 1} if listing.role == "list" else {}
             )
         except TransportError as exc:
+            if exc.connected:  # something answers there, badly: the contract's business, not a usage error
+                run.fail_transport(exc, "probe")
+                return
             raise UsageError(f"cannot reach {run.target.label}: {exc.reason}") from None
         if answer.status == 401:
             raise UsageError(f"{run.target.label} refused the token (401); pass a valid --token")
-        if answer.status >= 500 or answer.status == 404:
+        if answer.status == 404:
             raise UsageError(
-                f"{run.target.label} does not look like this API: {listing.label} answered {answer.status}"
+                f"{run.target.label} does not look like this API: {listing.label} answered 404 (is the base URL right?)"
             )
 
     def checks(self) -> list[str]:
@@ -126,7 +129,9 @@ class Suite:
             ):
                 run.say(f"phase links … (at {run.elapsed():.1f} s)")
                 links = phase.execute()
-                left = phase.left_behind
+            if run.fixtures.cleanup:
+                phase.cleanup()
+            left = phase.left_behind
         return RunResult(
             run.target.label,
             run.seed,
@@ -143,23 +148,24 @@ class Suite:
         )
 
     def _existing(self, phase: LinksPhase) -> None:
-        """Resources for generated updates to address: one per resource kind and union member."""
+        """Resources for generated updates to address: per operation (concurrent workers never share one)
+        and per union member (a body of one type addresses a resource of that type)."""
         run = self.run
         for res in run.ix.resources.values():
-            updates = [*res.ops("update"), *res.ops("add"), *res.ops("remove")]
-            if not updates or not res.ops("create"):
-                continue
             union = run.ix.schemas.union({"$ref": f"#/components/schemas/{res.name}"})
             tags: list[str | None] = list(union.mapping) if union is not None else [None]
-            for tag in tags:
-                try:
-                    doc = phase.builder.create(res.name, tag)
-                except (PrerequisiteError, TransportError, StepFailedError):
-                    continue  # the failure, if any, is recorded; generated updates then address nothing
-                key = doc.get(res.key_field)
-                if isinstance(key, str):
-                    run.existing.setdefault((res.name, tag or ""), []).append(key)
-                    run.existing.setdefault((res.name, ""), []).append(key)
+            for op in [*res.ops("update"), *res.ops("add"), *res.ops("remove")]:
+                if not res.ops("create"):
+                    break
+                for tag in tags:
+                    try:
+                        doc = phase.builder.create(res.name, tag)
+                    except (PrerequisiteError, TransportError, StepFailedError):
+                        continue  # the failure, if any, is recorded; generated cases then address nothing
+                    key = doc.get(res.key_field)
+                    if isinstance(key, str):
+                        run.existing.setdefault((op.op_id, tag or ""), []).append(key)
+                        run.existing.setdefault((op.op_id, ""), []).append(key)
 
     def _coverage(self) -> dict[str, tuple[set[str], set[str]]]:
         out: dict[str, tuple[set[str], set[str]]] = {}

@@ -41,13 +41,16 @@ UNRESPONSIVE = 2  # timeouts of one operation after which the run stops sending 
 class TransportError(Exception):
     """A request of the suite's own got no valid HTTP answer (refused, reset, timed out, malformed)."""
 
-    def __init__(self, method: str, path: str, params: dict[str, Any] | None, body: Any, reason: str) -> None:
+    def __init__(
+        self, method: str, path: str, params: dict[str, Any] | None, body: Any, reason: str, *, connected: bool = True
+    ) -> None:
         super().__init__(reason)
         self.method = method
         self.path = path
         self.params = params or {}
         self.body = body
         self.reason = reason
+        self.connected = connected  # False: nothing accepted the connection (a wrong URL, a server not running)
 
 
 @dataclass
@@ -134,7 +137,10 @@ class Target:
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
             if isinstance(exc, httpx.TimeoutException | TimeoutError):
                 self.timed_out(label)
-            raise TransportError(method, path, params, json, f"{exc.__class__.__name__}: {exc}") from None
+            connected = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
+            raise TransportError(
+                method, path, params, json, f"{exc.__class__.__name__}: {exc}", connected=connected
+            ) from None
         try:
             body = r.json()
         except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 import zlib
 from collections.abc import Callable
@@ -38,20 +37,21 @@ def check(fn: Check) -> Check:
     return fn
 
 
-def adapt(fn: Check) -> Callable[[Any, Any, Any], None]:
+def adapt(name: str) -> Callable[[Any, Any, Any], None]:
     """The schemathesis form of a check: finds the run of the case; a transport error is its own failure."""
 
-    @functools.wraps(fn)
     def run_check(ctx: Any, response: Any, case: Any) -> None:
         run = RunContext.of(case)
         if run is None:
             return None
         try:
-            fn(run, response, case)
+            CHECKS[name](run, response, case)  # looked up at call time: the registry is the truth
         except TransportError as exc:
             run.fail_transport(exc, phase=_phase(ctx))
         return None
 
+    run_check.__name__ = run_check.__qualname__ = name
+    run_check.__doc__ = CHECKS[name].__doc__
     return run_check
 
 
@@ -70,8 +70,8 @@ def register() -> dict[str, Callable[[Any, Any, Any], None]]:
     from voicecontract.suite.checks import errors, secrets, tenancy, writes  # noqa: F401 - the checks themselves
 
     if not _REGISTERED:
-        for name, fn in CHECKS.items():
-            _REGISTERED[name] = schemathesis.check(adapt(fn))
+        for name in CHECKS:
+            _REGISTERED[name] = schemathesis.check(adapt(name))
         schemathesis.hook("before_call")(_snapshot_before_write)
         schemathesis.hook("map_case")(_address_existing)
         schemathesis.hook("filter_case")(_sample_negative_coverage)
@@ -173,8 +173,8 @@ def _address_existing(context: Any, case: Any) -> Any:
         return case  # the key itself may be what is invalid
     union = run.ix.schemas.union(op.body_node)
     tag = case.body.get(union.prop) if union is not None and isinstance(case.body, dict) else None
-    keys = run.existing.get((op.resource or "", str(tag) if isinstance(tag, str) else ""))
-    keys = keys or run.existing.get((op.resource or "", ""))
+    keys = run.existing.get((op.op_id, str(tag) if isinstance(tag, str) else ""))
+    keys = keys or run.existing.get((op.op_id, ""))
     if keys:
         case.query = {**case.query, op.key.name: keys[zlib.crc32(str(case.id).encode()) % len(keys)]}
     return case

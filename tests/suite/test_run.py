@@ -1,0 +1,140 @@
+"""`voicecontract run`: the default run, the CLI against a process, usage errors and options."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.agreement import SEED
+from tests.support.servers import server_process
+from voicecontract.cli import main
+
+VC = [sys.executable, "-m", "voicecontract.cli"]
+CUSTOM = {"write_applied", "read_after_write", "no_secret_echo", "tenant_isolation", "error_body", "page_consistency"}
+
+
+# --------------------------------------------------------------------------- the default run
+
+
+@pytest.mark.slow
+def test_default_run_against_the_embedded_server(tmp_path: Path, capsys: Any) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
+    code = main(["run", "--seed", str(SEED), "--junit-xml", str(junit), "--report", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out[-4000:]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["failures"] == [] and data["cases"] >= 1000
+    assert data["unreached_operations"] == []
+    assert len(data["links"]["followed"]) == 20 and data["links"]["not_followed"] == {}
+    assert data["coverage"]["percent"] == 100.0
+    assert CUSTOM <= set(data["checks"]) and "response_schema_conformance" in data["checks"]
+    for phase in ("examples", "coverage", "fuzzing", "stateful", "links"):
+        assert f"phase {phase}" in out
+    assert "operation " in out and "status codes seen" in out and "coverage: 100.0%" in out
+    assert 'failures="0"' in junit.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the CLI against a process
+
+
+@pytest.mark.slow
+def test_cli_against_a_separately_started_server(tmp_path: Path) -> None:
+    with server_process(["--db", str(tmp_path / "vc.db"), "--token", "tok-a", "--token", "tok-b"]) as srv:
+        proc = subprocess.run([*VC, "run", "--base-url", srv.url, "--token", "tok-a", "--second-token", "tok-b",
+                               "--phases", "examples,links", "--seed", str(SEED)],
+                              capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "passed:" in proc.stdout and "links followed (links phase): 20/20" in proc.stdout
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--base-url", f"http://127.0.0.1:{_closed_port()}", "--token", "t"], "cannot reach"),
+    (["--base-url", "http://127.0.0.1:1"], "--token is required"),
+    (["--phases", "examples,teleport"], "unknown phase"),
+    (["--checks", "no_such_check"], "unknown check"),
+])
+def test_usage_errors_exit_2_without_a_traceback(args: list[str], message: str) -> None:
+    proc = subprocess.run([*VC, "run", *args], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_refused_token_is_a_usage_error() -> None:
+    with server_process(["--db", ":memory:", "--token", "right"]) as srv:
+        proc = subprocess.run([*VC, "run", "--base-url", srv.url, "--token", "wrong"], capture_output=True, text=True,
+                              check=False)
+    assert proc.returncode == 2 and "refused the token" in proc.stderr
+
+
+def test_fail_under_turns_missing_coverage_into_exit_1(capsys: Any) -> None:
+    code = main(["run", "--phases", "examples", "--seed", "1", "--fail-under", "99.5", "--checks",
+                 "not_a_server_error"])
+    captured = capsys.readouterr()
+    assert code == 1 and "under --fail-under" in captured.err
+
+
+def test_list_checks(capsys: Any) -> None:
+    assert main(["run", "--list-checks"]) == 0
+    listed = set(capsys.readouterr().out.split())
+    assert CUSTOM | {"not_a_server_error", "ignored_auth", "use_after_free"} <= listed
+
+
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("server", "named"), [
+    ("drops_every_connection", "[transport]"),
+    ("update_not_applied", "[write_applied]"),
+])
+def test_broken_servers_exit_1_with_the_failure_named(server: str, named: str) -> None:
+    with server_process([server, "--token", "tok-a", "--token", "tok-b"], module="tests.support.serve") as srv:
+        proc = subprocess.run([*VC, "run", "--base-url", srv.url, "--token", "tok-a", "--second-token", "tok-b",
+                               "--phases", "examples,links", "--seed", str(SEED)], capture_output=True, text=True,
+                              check=False)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
+    assert named in proc.stdout and "reproduce: curl" in proc.stdout
+
+
+def test_without_a_second_token_the_run_says_isolation_was_not_checked(capsys: Any) -> None:
+    from voicecontract.suite.options import RunOptions
+    from voicecontract.suite.runner import run_suite
+    from voicecontract.suite.target import random_token
+
+    result = run_suite(RunOptions(token=random_token(), phases=("examples",), seed=1,
+                                  checks=("not_a_server_error",)))
+    assert any("tenant isolation was NOT checked" in note for note in result.notes)
+
+
+def test_require_isolation_without_a_second_token_is_a_usage_error() -> None:
+    proc = subprocess.run([*VC, "run", "--base-url", "http://127.0.0.1:1", "--token", "t", "--require-isolation"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "--second-token" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("credentials: [1, 2]", "maps a connection type"),
+    ("numbers: ['4155550123']", "E.164"),
+    ("token: abc", "unknown key"),
+    ("credentials: {account_connection_nope: {}}", "unknown connection type"),
+    ("fill_collections: maybe", "true or false"),
+    ("{unclosed", "not valid YAML"),
+])
+def test_a_bad_fixtures_file_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(content, encoding="utf-8")
+    proc = subprocess.run([*VC, "run", "--fixtures", str(path), "--phases", "links"], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
