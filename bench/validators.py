@@ -8,7 +8,9 @@ pre-built once); voicecontract is measured twice: ``validate_credentials(type, c
 + rules, what the reference server runs). All in one process, side by side; the ratios are the result.
 
 Then the adversarial part: 1 MB values crafted against each field kind, timed through the whole
-check, to show that no rule backtracks catastrophically.
+check, to show that no rule backtracks catastrophically. Last, the cold start a service pays: a
+fresh interpreter importing the validators and checking one payload, beside importing the
+alternatives (and schemathesis, which the core install no longer pulls in).
 
     python bench/validators.py [--quick]
 """
@@ -29,7 +31,7 @@ from pydantic import TypeAdapter
 
 from voicecontract import check_credentials, validate_credentials
 from voicecontract.models import AccountConnectionParams
-from voicecontract.recipes import CONNECTION_TYPES, credentials, pem_envelope
+from voicecontract.recipes import connection_types, credentials, pem_envelope
 from voicecontract.spec import packaged_spec
 from voicecontract.validators import validate
 
@@ -66,7 +68,7 @@ def main() -> None:
         "jsonschema",
     ]
     rows: dict[str, dict[str, float]] = {}
-    for ctype in CONNECTION_TYPES:
+    for ctype in connection_types():
         creds = credentials(ctype)
         conn = {"type": "account_connection_" + ctype, "credentials": creds}
         assert rs.is_valid(conn) and js.is_valid(conn) and fjs(conn) is not None
@@ -149,6 +151,51 @@ def main() -> None:
         assert not report.ok, label
         print(f"  {label:<34} {ms:8.2f} ms  {sorted({i.code for i in report.errors})}")
     print(f"  worst: {worst:.1f} ms (linear; nothing backtracks)")
+    import_times()
+
+
+COLD = {
+    "python -c pass (baseline, subtracted)": "pass",
+    "voicecontract: import + validate_credentials": (
+        "from voicecontract import validate_credentials\n"
+        "from voicecontract.recipes import credentials\n"
+        "validate_credentials('twilio', credentials('twilio'))"
+    ),
+    "voicecontract: import voicecontract": "import voicecontract",
+    "jsonschema: import + validate one connection": (
+        "import jsonschema\n"
+        "from voicecontract.spec import packaged_spec\n"
+        "from voicecontract.recipes import credentials\n"
+        "spec = packaged_spec()\n"
+        "schema = {'$ref': '#/components/schemas/AccountConnectionParams', 'components': spec['components']}\n"
+        "jsonschema.Draft202012Validator(schema).validate("
+        "{'type': 'account_connection_twilio', 'credentials': credentials('twilio')})"
+    ),
+    "import jsonschema": "import jsonschema",
+    "import jsonschema_rs": "import jsonschema_rs",
+    "import pydantic": "import pydantic",
+    "import schemathesis (not in the core)": "import schemathesis",
+}
+
+
+def import_times() -> None:
+    """Median wall time of fresh interpreters running each snippet, minus an empty interpreter's."""
+    import subprocess
+
+    runs = 3 if QUICK else 7
+    print("\ncold start (fresh interpreter, median of %d, baseline subtracted):" % runs)
+    times = {}
+    for label, code in COLD.items():
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            samples.append(time.perf_counter() - t0)
+        times[label] = statistics.median(samples)
+    base = times.pop("python -c pass (baseline, subtracted)")
+    ref = times["import jsonschema"] - base
+    for label, t in times.items():
+        print(f"  {label:<48} {(t - base) * 1e3:7.0f} ms  {((t - base) / ref):5.2f}x import jsonschema")
 
 
 if __name__ == "__main__":

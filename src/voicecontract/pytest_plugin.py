@@ -71,6 +71,18 @@ def _enabled(config: Any) -> bool:
     return bool(config.getoption("--voicecontract-url") or config.getoption("--voicecontract"))
 
 
+def pytest_configure(config: Any) -> None:
+    """Stop with a usage error (not an import traceback) when the suite's extra is not installed."""
+    if not _enabled(config):
+        return
+    from voicecontract.extras import missing_extra
+
+    extras = ("suite",) if config.getoption("--voicecontract-url") else ("suite", "server")
+    problem = missing_extra(*extras)
+    if problem:
+        raise pytest.UsageError(f"voicecontract: {problem}")
+
+
 def _options(config: Any) -> Any:
     from voicecontract.suite.options import ALL_PHASES, RunOptions
 

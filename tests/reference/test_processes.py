@@ -197,3 +197,19 @@ def test_the_concurrency_check_catches_a_lost_update() -> None:
     assert any("lost updates" in v for v in concurrency_violations(mutant("lost_update")))
 
 
+
+
+# --------------------------------------------------------------------------- the process helper
+
+
+def test_a_server_that_logs_a_traceback_per_request_keeps_answering() -> None:
+    """`serving` drains the server's output: an undrained pipe fills at 64 KiB and blocks the server mid-request."""
+    import httpx
+
+    with server_process(["drops_every_connection", "--token", TOKEN], module="tests.support.serve") as srv:
+        with httpx.Client(base_url=srv.url, timeout=5) as c:
+            for _ in range(200):  # ~2 KiB of traceback each: far past a pipe's 64 KiB
+                with pytest.raises(httpx.RemoteProtocolError):  # a timeout here is the bug
+                    c.get("/v1/numbers/list", headers={"Authorization": f"Bearer {TOKEN}"})
+        srv.stop()
+        assert srv.output().count("the worker died mid-answer") >= 100  # the log was kept, not thrown away

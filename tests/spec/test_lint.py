@@ -197,3 +197,54 @@ def test_cli_unreadable_spec_is_a_usage_error(tmp_path: Any) -> None:
     bad.write_text("openapi: [unclosed", encoding="utf-8")
     proc = run_cli("lint", str(bad))
     assert proc.returncode == 2 and "not valid YAML" in proc.stderr
+
+
+def _broken_yaml(tmp_path: Any, spec_copy: Doc) -> Any:
+    import yaml
+
+    BREAKERS["VC107"][1](spec_copy)
+    BREAKERS["VC401"][1](spec_copy)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(spec_copy, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_cli_sarif_points_code_scanning_at_the_line(tmp_path: Any, spec_copy: Doc) -> None:
+    path = _broken_yaml(tmp_path, spec_copy)
+    proc = run_cli("lint", str(path), "--format", "sarif")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = doc["runs"]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids)) and "VC107" in rule_ids
+    lines = path.read_text(encoding="utf-8").splitlines()
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert set(by_rule) == {"VC107", "VC401"} and all(r["ruleId"] in rule_ids for r in run["results"])
+    for code, key in (("VC107", "responses:"), ("VC401", None)):
+        loc = by_rule[code]["locations"][0]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == str(path)
+        line = loc["physicalLocation"]["region"]["startLine"]
+        pointer = loc["logicalLocations"][0]["fullyQualifiedName"]
+        wanted = key or pointer.rsplit("/", 1)[-1] + ":"
+        assert lines[line - 1].strip().startswith(wanted), (code, line, lines[line - 1])
+        assert by_rule[code]["level"] in ("error", "warning")
+
+
+def test_cli_junit_has_one_case_per_rule_and_one_failure_per_broken_rule(tmp_path: Any, spec_copy: Doc) -> None:
+    from xml.etree import ElementTree
+
+    from voicecontract.lint.core import RULE_CODES
+
+    path = _broken_yaml(tmp_path, spec_copy)
+    proc = run_cli("lint", str(path), "--format", "junit")
+    assert proc.returncode == 1, proc.stderr
+    (suite,) = ElementTree.fromstring(proc.stdout).iter("testsuite")
+    cases = list(suite.iter("testcase"))
+    assert len(cases) == len(RULE_CODES) == int(suite.get("tests", "0"))
+    failed = {c.get("name", "").split()[0]: c.findall("failure") for c in cases if c.findall("failure")}
+    assert set(failed) == {"VC107", "VC401"} and suite.get("failures") == "2"
+    assert all(len(f) == 1 for f in failed.values())  # one <failure> each: what JUnit readers expect
+    assert "/paths/~1v1~1agents~1list/get/responses (line " in (failed["VC107"][0].text or "")
+    clean = run_cli("lint", str(SPEC_PATH), "--format", "junit")
+    assert clean.returncode == 0 and "<failure" not in clean.stdout

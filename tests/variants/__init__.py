@@ -129,7 +129,9 @@ LAG = 0.15  # seconds a read may show the state before a write
 
 def _lagging_reads(app: App) -> App:
     """Reads lag behind writes by up to 150 ms (a read replica); the target documents a 1 s window."""
-    recent: dict[str, tuple[float, int, bytes]] = {}  # key -> (when, status and body a read showed before)
+    # (bearer, key) -> (when, status and body a read showed before). The replica lags, but it still
+    # authenticates and scopes by tenant: a stale answer goes only to the token that wrote.
+    recent: dict[tuple[bytes, str], tuple[float, int, bytes]] = {}
 
     async def call(method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
         out: dict[str, Any] = {"body": b""}
@@ -163,7 +165,9 @@ def _lagging_reads(app: App) -> App:
             await app(scope, receive, send)
             return
         path, query = scope["path"], scope.get("query_string", b"")
-        key = key_of(query)
+        bearer = dict(scope.get("headers", [])).get(b"authorization", b"")
+        found = key_of(query)
+        key = (bearer, found) if found is not None and bearer else None
         if scope["method"] == "GET" and path in read_paths and key in recent:
             when, status, body = recent[key]
             if time.monotonic() - when < LAG:

@@ -16,19 +16,3 @@ def default_spec() -> str | None:
 
     found = repo_spec_path()
     return str(found) if found else None
-
-
-EXTRAS = {
-    "suite": ("schemathesis", "hypothesis", "httpx"),
-    "server": ("starlette", "uvicorn"),
-}
-
-
-def missing_extra(extra: str) -> str | None:
-    """None when an extra's packages are installed; else a message that says how to install them."""
-    import importlib.util
-
-    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
-    if not missing:
-        return None
-    return f"this needs {', '.join(missing)}, which come with an extra: pip install 'voicecontract[{extra}]'"

@@ -13,26 +13,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# key -> (type, what it is); paths are relative to the file that names them
-KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
-    "base-url": (str, "the implementation to test"),
-    "spec": (str, "another version of the contract (a file or REV:PATH)"),
-    "fixtures": (str, "a fixtures file"),
-    "max-examples": (int, "examples per operation"),
-    "seed": (int, "the seed"),
-    "workers": ((int, str), "requests in flight, or auto"),
-    "phases": ((list, str), "phases to run"),
-    "checks": ((list, str), "checks to run"),
-    "thorough": (bool, "every negative coverage case"),
-    "junit-xml": (str, "a JUnit report path"),
-    "report": (str, "a JSON report path"),
-    "summary-md": (str, "a Markdown summary path"),
-    "html": (str, "an HTML report path"),
-    "fail-under": ((int, float), "a coverage threshold in percent"),
-    "max-failures": (int, "stop after this many failures"),
-    "consistency-window": (int, "milliseconds a read may lag"),
-    "require-isolation": (bool, "refuse to run without a second token"),
-    "request-timeout": ((int, float), "seconds per request"),
+
+@dataclass(frozen=True)
+class Key:
+    """One setting of ``voicecontract run``: its type(s) in TOML, what it is, and its built-in default."""
+
+    kind: type | tuple[type, ...]
+    what: str
+    default: Any = None
+
+
+# The settings a config file may give (the long options of `voicecontract run` without their dashes);
+# paths are relative to the file that names them. The command line wins over the file, the file over the default.
+KEYS: dict[str, Key] = {
+    "base-url": Key(str, "the implementation to test"),
+    "spec": Key(str, "another version of the contract (a file or REV:PATH)"),
+    "fixtures": Key(str, "a fixtures file"),
+    "max-examples": Key(int, "examples per operation", 10),
+    "seed": Key(int, "the seed"),
+    "workers": Key((int, str), "requests in flight, or auto", "1"),
+    "phases": Key((list, str), "phases to run"),
+    "checks": Key((list, str), "checks to run"),
+    "thorough": Key(bool, "every negative coverage case", False),
+    "junit-xml": Key(str, "a JUnit report path"),
+    "report": Key(str, "a JSON report path"),
+    "summary-md": Key(str, "a Markdown summary path"),
+    "html": Key(str, "an HTML report path"),
+    "fail-under": Key((int, float), "a coverage threshold in percent"),
+    "max-failures": Key(int, "stop after this many failures"),
+    "consistency-window": Key(int, "milliseconds a read may lag", 0),
+    "require-isolation": Key(bool, "refuse to run without a second token", False),
+    "request-timeout": Key((int, float), "seconds per request", 30.0),
 }
 PATH_KEYS = {"fixtures", "junit-xml", "report", "summary-md", "html"}
 FORBIDDEN = {"token", "second-token", "tokens", "bearer"}
@@ -92,7 +103,7 @@ def load(start: Path | None = None) -> Config:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
     values: dict[str, Any] = {}
     for key, value in table.items():
-        kind, what = KEYS[key]
+        kind, what = KEYS[key].kind, KEYS[key].what
         if isinstance(value, bool) and kind is not bool:
             raise ConfigError(f"{path}: `{key}` is {what}, not true/false")
         if not isinstance(value, kind):

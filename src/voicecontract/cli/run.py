@@ -7,29 +7,8 @@ import os
 import sys
 from typing import Any
 
-from voicecontract.cli.common import EXIT_USAGE, missing_extra
-
-# option (as in the config file) -> built-in default; the command line wins over the config, which wins over these
-DEFAULTS: dict[str, Any] = {
-    "base-url": None,
-    "spec": None,
-    "fixtures": None,
-    "max-examples": 10,
-    "seed": None,
-    "workers": "1",
-    "phases": None,
-    "checks": None,
-    "thorough": False,
-    "junit-xml": None,
-    "report": None,
-    "summary-md": None,
-    "html": None,
-    "fail-under": None,
-    "max-failures": None,
-    "consistency-window": 0,
-    "require-isolation": False,
-    "request-timeout": 30.0,
-}
+from voicecontract.cli.common import EXIT_USAGE
+from voicecontract.extras import missing_extra
 
 
 def settings(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
@@ -38,9 +17,9 @@ def settings(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
 
     found = config.load()
     out: dict[str, Any] = {}
-    for key, default in DEFAULTS.items():
+    for key, spec in config.KEYS.items():
         given = getattr(args, key.replace("-", "_"))
-        out[key] = given if given is not None else found.values.get(key, default)
+        out[key] = given if given is not None else found.values.get(key, spec.default)
     return out, str(found.path) if found.path else None
 
 
@@ -94,6 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if source:
         print(f"voicecontract run: defaults from {source}")
+    if not options.base_url and (problem := missing_extra("server")):
+        print(f"voicecontract run: without --base-url the suite starts the embedded reference server; {problem}",
+              file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = run_suite(options, out=sys.stdout)
     except UsageError as exc:

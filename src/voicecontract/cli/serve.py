@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voicecontract.cli.common import EXIT_OK, EXIT_USAGE, missing_extra
+from voicecontract.cli.common import EXIT_OK, EXIT_USAGE
+from voicecontract.extras import missing_extra
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -19,11 +19,18 @@ from voicecontract.spec import split_pointer
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def line_of(text: str, pointer: str) -> int:
-    """The 1-based line of a JSON pointer's node in YAML or JSON text (the nearest existing ancestor's)."""
+def _compose(text: str) -> Any:
+    """The YAML node tree of a source (JSON is YAML), or None when it does not parse."""
     try:
-        node: Any = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
+        return None
+
+
+def line_of(text: str | Any, pointer: str) -> int:
+    """The 1-based line of a JSON pointer's node in YAML or JSON text or its composed tree (nearest ancestor's)."""
+    node = _compose(text) if isinstance(text, str) else text
+    if node is None:
         return 1
     line = 1
     try:
@@ -51,11 +58,12 @@ def sarif(results: list[tuple[str, str, list[Issue]]], version: str) -> str:
     ]
     found = []
     for label, text, issues in results:
+        tree = _compose(text) if text else None
         for issue in issues:
             location: dict[str, Any] = {
                 "physicalLocation": {
                     "artifactLocation": {"uri": label},
-                    "region": {"startLine": line_of(text, issue.path) if text else 1},
+                    "region": {"startLine": line_of(tree, issue.path)},
                 },
                 "logicalLocations": [{"fullyQualifiedName": issue.path or "/", "kind": "object"}],
             }
@@ -81,16 +89,18 @@ def sarif(results: list[tuple[str, str, list[Issue]]], version: str) -> str:
 
 
 def junit(results: list[tuple[str, str, list[Issue]]]) -> str:
-    """JUnit XML: one test case per rule per file, failing with that rule's findings."""
+    """JUnit XML: one test case per rule per file, failing (one <failure>) with all that rule's findings."""
     suites = []
     for label, text, issues in results:
+        tree = _compose(text) if text else None
         cases = []
         for code, (name, description) in RULE_CODES.items():
             hits = [i for i in issues if i.code == code]
-            body = "".join(
-                f"<failure message={quoteattr(i.message)}>{escape(i.path or '/')}"
-                f" (line {line_of(text, i.path) if text else 1})</failure>"
-                for i in hits
+            lines = "\n".join(f"{i.path or '/'} (line {line_of(tree, i.path)}): {i.message}" for i in hits)
+            body = (
+                f"<failure message={quoteattr(f'{len(hits)} finding(s): {hits[0].message}')}>{escape(lines)}</failure>"
+                if hits
+                else ""
             )
             cases.append(
                 f"<testcase classname={quoteattr('voicecontract.lint.' + label)} "

@@ -14,9 +14,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import IO
+
+KEPT_LINES = 5000  # of the server's output, for diagnosis; older lines are dropped, never left to fill a pipe
 
 
 @dataclass
@@ -25,6 +30,27 @@ class Running:
 
     url: str
     proc: subprocess.Popen[str]
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=KEPT_LINES))
+    readers: list[threading.Thread] = field(default_factory=list)
+
+    def output(self) -> str:
+        """The server's last KEPT_LINES lines of stdout and stderr (complete once the process has exited)."""
+        if self.proc.poll() is not None:
+            for reader in self.readers:
+                reader.join(timeout=10)
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        """SIGTERM, then wait for the process and its output."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for reader in self.readers:
+            reader.join(timeout=10)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, as in a crash."""
@@ -41,10 +67,11 @@ def serving(
            *args]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)  # noqa: S603
+    readers: list[threading.Thread] = []
+    url = None
     try:
         assert proc.stdout is not None
         banner: list[str] = []
-        url = None
         for line in proc.stdout:
             banner.append(line)
             if "listening on " in line:
@@ -53,15 +80,28 @@ def serving(
         if url is None:
             err = proc.stderr.read() if proc.stderr else ""
             raise RuntimeError(f"server did not start: {''.join(banner)}{err}")
-        yield Running(url, proc)
+        running = Running(url, proc, readers=readers)
+        running.lines.extend(banner)
+        # A pipe nobody reads fills at 64 KiB and then blocks the server mid-request (a server that logs a
+        # traceback per request hangs after a few hundred): drain both streams for as long as it runs.
+        for stream in (proc.stdout, proc.stderr):
+            reader = threading.Thread(target=_drain, args=(stream, running.lines), daemon=True)
+            reader.start()
+            running.readers.append(reader)
+        yield running
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        Running(url or "", proc, readers=readers).stop()
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+
+
+def _drain(stream: IO[str] | None, into: deque[str]) -> None:
+    """Read a stream to its end, keeping the last lines."""
+    if stream is None:
+        return
+    try:
+        for line in stream:
+            into.append(line)
+    except (ValueError, OSError):  # closed under us at shutdown
+        pass
