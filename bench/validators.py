@@ -183,7 +183,7 @@ def import_times() -> None:
     import subprocess
 
     runs = 3 if QUICK else 7
-    print("\ncold start (fresh interpreter, median of %d, baseline subtracted):" % runs)
+    print(f"\ncold start (fresh interpreter, median of {runs}, baseline subtracted):")
     times = {}
     for label, code in COLD.items():
         samples = []

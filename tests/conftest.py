@@ -40,6 +40,17 @@ def pytest_report_header(config: Any) -> str:
     return f"voicecontract: property seed {SEED} (VOICECONTRACT_SEED), {EXAMPLES} examples per schema"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Stop when xdist's --dist loadgroup silently lost its groups (module fixtures would then run twice)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+    if lost:
+        raise pytest.UsageError(f"--dist loadgroup ignored the xdist_group of {lost[0]} (and {len(lost) - 1} more): "
+                                "this pytest/pytest-xdist pair is broken (pytest-xdist#1386); see pyproject.toml")
+
+
 def pytest_sessionfinish(session: Any) -> None:
     """Under pytest-xdist, hand this worker's agreement statistics to the controller."""
     workeroutput = getattr(session.config, "workeroutput", None)

@@ -71,12 +71,27 @@ def _install(venv: Path, requirements: Sequence[str]) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
+# What a build of the project reads; everything else (the venv, caches, build/ and *.egg-info left by
+# other builds) stays out, so a build here never races or reuses another one's state.
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "src", "generated")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    tree = tmp_path_factory.mktemp("tree")
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tree / name, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.exists():
+            shutil.copy2(source, tree / name)
     out = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(tree)],
                           capture_output=True, text=True, check=False, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (built,) = out.glob("voicecontract-*.whl")
     return built
 

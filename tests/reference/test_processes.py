@@ -26,7 +26,7 @@ def real(args: list[str]) -> AbstractContextManager[Running]:
 
 
 def mutant(name: str) -> Start:
-    return lambda args: server_process([name, *args], module="tests.mutants")
+    return lambda args: server_process([name, *args], module="tests.support.serve")
 
 
 # --------------------------------------------------------------------------- durability

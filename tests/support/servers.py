@@ -18,6 +18,6 @@ def client(server: Running, token: str | None = None, **kw: object) -> httpx.Cli
 
 @contextmanager
 def server_process(args: Sequence[str], *, module: str = "voicecontract.cli") -> Iterator[Running]:
-    """``serving`` with the test-suite's defaults (faulty servers: module="tests.mutants")."""
+    """``serving`` with the test-suite's defaults (faulty servers: module="tests.support.serve")."""
     with serving(args, module=module) as server:
         yield server
