@@ -6,6 +6,8 @@ It does two things the generator cannot express:
   pydantic's strict ``int`` refuses every float. A before-validator turns whole floats into ints
   for integer fields, so the models accept exactly what the spec accepts; ``"2"`` and ``true``
   stay rejected.
+* **Errors.** ``hide_input_in_errors``: a ``ValidationError`` names the field and the rule, never
+  the value that broke it.
 * **Secrets.** Fields whose schema is marked ``x-secret`` in the spec (credential keys, tokens, passwords,
 signing secrets) are shown as ``'****'`` by ``repr()``, ``str()`` and therefore by logging.
 The values stay plain ``str`` so the spec's patterns keep applying (pydantic's ``SecretStr``
@@ -20,7 +22,7 @@ import typing
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.fields import FieldInfo
 
 MASK = "'****'"
@@ -74,7 +76,11 @@ class _Masked:
 
 
 class SpecModel(BaseModel):
-    """Base of the generated models; repr/str never show a field marked x-secret."""
+    """Base of the generated models; repr/str never show a field marked x-secret, errors never show input."""
+
+    # A ValidationError's text would otherwise quote each bad value (`input_value='sk-proj-…'`): a
+    # secret in every log line that formats it. Subclasses' own model_config merges with this.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     __secret_fields__: ClassVar[frozenset[str]] = frozenset()
     __int_fields__: ClassVar[frozenset[str]] = frozenset()

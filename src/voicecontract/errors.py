@@ -181,8 +181,9 @@ def _message(err: Any, code: str, value_type: str) -> str:
     if etype == "string_pattern_mismatch":
         return f"does not match the required format (pattern {ctx.get('pattern')})"
     if etype == "union_tag_invalid":
+        # the tag that was sent is not quoted: it is whatever the caller sent, of any length
         return (
-            f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} {ctx.get('tag')!r}; "
+            f"unknown {str(ctx.get('discriminator', 'type')).strip(chr(39))} (a value that names none of them); "
             f"expected one of: {ctx.get('expected_tags')}"
         )
     if etype == "union_tag_not_found":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError
 
 from voicecontract._base import WHOLE_FLOAT_LIMIT, annotation_is_int
 from voicecontract.credentials import inspect, normalize_type, tables
@@ -23,6 +23,10 @@ from voicecontract.spec import index, packaged_spec, pointer
 log = logging.getLogger("voicecontract.validators")
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
+# Documented in the spec's conventions: deeper JSON is a 400, not a crash further down (pydantic's and
+# json's own recursion limits would otherwise decide, some of them only when the answer is serialized).
+MAX_DEPTH = 64
+MAX_INT_DIGITS = 300  # far past any integer of the spec; Python's own limit (4300) raises mid-parse
 
 
 @cache
@@ -39,12 +43,17 @@ def adapter(schema_name: str) -> TypeAdapter[Any]:
     if schema_name not in schema_names():
         raise KeyError(schema_name)
     target = getattr(models, schema_name)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return TypeAdapter(target)  # its own config (SpecModel's) hides input in errors
+    # A type alias (a union, a named string or integer): the adapter's config is what hides the input
+    # in a ValidationError's text, whichever nested model raised it.
+    hidden = ConfigDict(hide_input_in_errors=True)
     if annotation_is_int(target):
-        # A named integer schema (e.g. PageSize) is a type alias, not a model: read 2.0 as 2 here, as
-        # SpecModel does for integer fields, because JSON Schema does.
+        # A named integer schema (e.g. PageSize): read 2.0 as 2 here, as SpecModel does for integer
+        # fields, because JSON Schema does.
         wrapped: Any = Annotated[target, BeforeValidator(_whole_float)]
-        return TypeAdapter(wrapped)
-    return TypeAdapter(target)
+        return TypeAdapter(wrapped, config=hidden)
+    return TypeAdapter(target, config=hidden)
 
 
 def _whole_float(value: Any) -> Any:
@@ -54,49 +63,81 @@ def _whole_float(value: Any) -> Any:
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise ValueError("NaN and Infinity are not JSON numbers")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("a number is too large to represent")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("an object has the same key twice")  # which key is not said: it may be anything
+    return out
 
 
 def parse_json(raw: str | bytes) -> Any:
-    """Parse JSON text strictly: UTF-8 only, no NaN/Infinity, bounded size and depth."""
+    """Parse JSON text strictly: UTF-8 only, unique keys, finite numbers, bounded size and depth."""
     if isinstance(raw, bytes):
         if len(raw) > MAX_JSON_BYTES:
             raise PayloadError([Issue("", "too_large", f"the document is larger than {MAX_JSON_BYTES} bytes")])
         try:
             raw = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise PayloadError([Issue("", "invalid_json", f"not UTF-8 (byte {exc.start})")]) from None
+        except UnicodeDecodeError:
+            raise PayloadError([Issue("", "invalid_json", "not UTF-8")]) from None
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadError([Issue("", "too_large", f"the document is larger than {MAX_JSON_BYTES} bytes")])
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int,
+                          object_pairs_hook=_unique_keys)
     except RecursionError:
-        raise PayloadError([Issue("", "invalid_json", "nested too deeply")]) from None
-    except ValueError as exc:
-        # json's messages name a position, never a value
-        raise PayloadError([Issue("", "invalid_json", f"not valid JSON: {str(exc).split(':')[0]}")]) from None
+        raise PayloadError([Issue("", "too_deep", f"nested deeper than {MAX_DEPTH} levels")]) from None
+    except json.JSONDecodeError as exc:
+        # json's own messages name a position in the text, never a value
+        raise PayloadError([Issue("", "invalid_json", f"not valid JSON: {exc.msg}")]) from None
+    except ValueError as exc:  # raised by the hooks above, with messages that quote nothing
+        raise PayloadError([Issue("", "invalid_json", f"not valid JSON: {exc}")]) from None
+    problem = shape_problem(data)
+    if problem is not None:
+        raise PayloadError([problem])
+    return data
 
 
-def _non_finite(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, path)]
+def shape_problem(value: Any) -> Issue | None:
+    """The first thing no JSON document may hold here: NaN/Infinity, or nesting deeper than MAX_DEPTH."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         cur, at = stack.pop()
-        if isinstance(cur, float) and not math.isfinite(cur):
-            return at
         if isinstance(cur, dict):
-            stack.extend((v, (*at, k)) for k, v in cur.items())
+            if len(at) >= MAX_DEPTH:
+                return Issue(pointer(*at), "too_deep", f"nested deeper than {MAX_DEPTH} levels")
+            stack.extend((v, (*at, k)) for k, v in cur.items() if isinstance(v, dict | list | float))
         elif isinstance(cur, list):
-            stack.extend((v, (*at, i)) for i, v in enumerate(cur))
+            if len(at) >= MAX_DEPTH:
+                return Issue(pointer(*at), "too_deep", f"nested deeper than {MAX_DEPTH} levels")
+            stack.extend((v, (*at, i)) for i, v in enumerate(cur) if isinstance(v, dict | list | float))
+        elif isinstance(cur, float) and not math.isfinite(cur):
+            return Issue(pointer(*at), "type", "NaN and Infinity are not JSON numbers")
     return None
 
 
 def _prepare(payload: Any, schema_name: str) -> Any:
     if isinstance(payload, bytes | bytearray):
-        # JSON text; parse_json rejects NaN/Infinity itself. (A str is a JSON string value.)
+        # JSON text; parse_json checks numbers and depth itself. (A str is a JSON string value.)
         return parse_json(bytes(payload))
-    bad = _non_finite(payload)
-    if bad is not None:
-        raise PayloadError([Issue(pointer(*bad), "type", "NaN and Infinity are not JSON numbers")], schema=schema_name)
+    problem = shape_problem(payload)
+    if problem is not None:
+        raise PayloadError([problem], schema=schema_name)
     return payload
 
 
@@ -208,7 +249,7 @@ def check_value(schema_name: str, payload: Any, strict: bool = False) -> tuple[A
         ta = adapter(schema_name)
     except KeyError:
         raise PayloadError(
-            [Issue("", "unknown_schema", f"no schema named {schema_name!r} in the spec")], schema=schema_name
+            [Issue("", "unknown_schema", "no schema by this name in the spec (see schema_names())")], schema=schema_name
         ) from None
     payload = _prepare(payload, schema_name)
     value, model = _model_issues(ta, payload)

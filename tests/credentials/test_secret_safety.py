@@ -73,6 +73,7 @@ def everything_said(ctype: str, creds: Any, caplog: Any, capsys: Any, tmp_path: 
                 )
             except PayloadError as exc:
                 texts += [str(exc), repr(exc.args)]
+        texts += public_model_errors(ctype, creds)
     texts += [r.getMessage() for r in caplog.records] + [repr(r.args) for r in caplog.records]
     path = tmp_path / "creds.json"
     path.write_text(json.dumps(creds), encoding="utf-8")
@@ -80,6 +81,28 @@ def everything_said(ctype: str, creds: Any, caplog: Any, capsys: Any, tmp_path: 
         main(["validate", str(path), "--type", ctype, "--format", fmt])
         out = capsys.readouterr()
         texts += [out.out, out.err]
+    return texts
+
+
+def public_model_errors(ctype: str, creds: Any) -> list[str]:
+    """What the public models say about the input: the credentials model, its connection model, the union."""
+    from pydantic import ValidationError
+
+    from voicecontract import models
+    from voicecontract.spec import index
+    from voicecontract.validators import adapter
+
+    kind = next(t for t in index().connection_types.values() if t.short == ctype)
+    connection = {"type": kind.tag, "credentials": creds}
+    texts = []
+    for validate_it in (lambda: getattr(models, kind.credentials).model_validate(creds),
+                        lambda: getattr(models, kind.create).model_validate(connection),
+                        lambda: adapter("AccountConnectionParams").validate_python(connection),
+                        lambda: adapter(kind.credentials).validate_json(json.dumps(creds))):
+        try:
+            validate_it()
+        except ValidationError as exc:
+            texts += [str(exc), repr(exc)]
     return texts
 
 
@@ -174,3 +197,31 @@ def test_typed_credentials_never_show_secrets(caplog: Any) -> None:
         with caplog.at_level(logging.INFO):
             logging.getLogger("app").info("connected with %s / %r", typed, typed)
         assert not leaks([repr(typed), str(typed), f"{typed}", caplog.text]), ctype
+
+
+@pytest.mark.parametrize("where", ["field rule", "object rule"])
+def test_a_rule_that_crashes_is_a_reported_error_never_a_pass(monkeypatch: Any, caplog: Any, where: str) -> None:
+    def explode(v: Any, *rest: Any) -> Any:
+        raise ValueError(f"rule bug on {v!r}")  # a careless message that quotes the value
+
+    ctype = "twilio" if where == "field rule" else "google"
+    if where == "field rule":
+        checks = providers.PROVIDER_RULES["twilio"][("twilio_auth_token",)]
+        broken = rules.Check(checks[0].code, checks[0].severity, checks[0].text, explode)
+        monkeypatch.setitem(providers.PROVIDER_RULES["twilio"], ("twilio_auth_token",), [broken, *checks[1:]])
+    else:
+        monkeypatch.setitem(providers.OBJECT_RULES, "google", explode)
+    tables.cache_clear()
+    try:
+        creds = credentials(ctype, canary=CANARY)
+        if where == "field rule":  # off the fast path (a clean value never reaches the rules)
+            creds["twilio_auth_token"] = creds["twilio_auth_token"][:-2] + "zz"
+        with caplog.at_level(logging.ERROR):
+            report = check_credentials(ctype, creds)
+        crashed = [i for i in report.errors if i.code == "rule_crashed"]
+        assert len(crashed) == 1 and not report.ok, report.errors
+        assert any("rule_crashed" not in r.getMessage() and "ValueError" in r.getMessage() for r in caplog.records)
+        assert not leaks([caplog.text, repr(report.errors)])
+    finally:
+        monkeypatch.undo()
+        tables.cache_clear()

@@ -79,12 +79,13 @@ def test_check_generated_fails_when_the_spec_changes(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- unions
 
 
-def test_wrong_action_type_in_an_agent_update_is_exactly_one_error_naming_the_tag() -> None:
+def test_wrong_action_type_in_an_agent_update_is_exactly_one_error_naming_the_known_tags() -> None:
     with pytest.raises(PayloadError) as info:
-        validate("AgentUpdateParams", {"actions": [{"type": "action_teleport", "config": {}}]})
+        validate("AgentUpdateParams", {"actions": [{"type": "action_teleport" * 1000, "config": {}}]})
     (issue,) = info.value.issues
     assert issue.path == "/actions/0" and issue.code == "invalid_tag"
-    assert "'action_teleport'" in issue.message and "'action_transfer_call'" in issue.message
+    assert "'action_transfer_call'" in issue.message  # the known tags are named
+    assert "teleport" not in issue.message and len(issue.message) < 400  # what was sent is not echoed
 
 
 @pytest.mark.parametrize(

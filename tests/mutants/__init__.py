@@ -2,8 +2,8 @@
 
 ``MUTANTS`` maps a name to the fault, the check that must catch it, how to build the faulty ASGI
 app (tests/mutants/faults.py) and the phases that make it visible. ``make mutants`` runs our
-suite and plain schemathesis against each over HTTP (tests/support/score.py); the two marked
-``in_suite=False`` are caught by the server's own process tests instead (durability, concurrency).
+suite and plain schemathesis against each over HTTP (tests/support/score.py); the three marked
+``in_suite=False`` are caught by the server's own process tests instead (durability, fsync, concurrency).
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     # --- faults the server's own process tests catch
     Mutant("write_behind", "writes are acknowledged before they reach the disk", "durability test",
            f._write_behind, in_suite=False),
+    Mutant("unsynced_commits", "commits are not fsynced (synchronous=OFF): a power cut loses acknowledged writes",
+           "fsync test", f._unsynced_commits, in_suite=False),
     Mutant("lost_update", "number updates read, yield, then write what they read", "concurrency test",
            f._lost_update, in_suite=False),
 ]}

@@ -240,6 +240,18 @@ class WriteBehindStore(Store):
                 disk.close()
 
 
+class UnsyncedStore(Store):
+    """Commits without fsync (``PRAGMA synchronous = OFF``): a killed process loses nothing, a power cut does."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._db.execute("PRAGMA synchronous = OFF")
+
+
+def _unsynced_commits(db: str, tokens: list[str]) -> App:
+    return create_app(db=db, tokens=tokens, store=UnsyncedStore(db))
+
+
 def _write_behind(db: str, tokens: list[str]) -> App:
     if db != ":memory:":
         Store(db).close()  # create the schema in the file

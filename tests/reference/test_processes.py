@@ -80,20 +80,67 @@ def test_the_durability_check_catches_write_behind_storage(tmp_path: Path) -> No
     assert durability_violations(mutant("write_behind"), tmp_path / "vc.db") != []
 
 
+# SIGKILL cannot tell a synced commit from an unsynced one: the kernel's page cache outlives the
+# process, so both survive. Only a power cut or a kernel crash loses unsynced pages, and this machine
+# can produce neither. What it can do is watch the process: under strace, every acknowledged write
+# must be preceded by an fdatasync/fsync of the database or its WAL since the previous answer.
+
+
+def unsynced_answers(start_args: list[str], db: Path, module: str, tmp: Path) -> tuple[int, list[str]]:
+    """Make writes under strace; return (2xx answers seen, the ones sent with no sync of the database before them)."""
+    import shutil
+
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed")
+    trace = tmp / "server.trace"
+    wrapper = ["strace", "-f", "-qq", "-y", "-s", "16", "-e", "trace=fsync,fdatasync,sendto,write", "-o", str(trace)]
+    with server_process([*start_args, "--db", str(db), "--token", TOKEN], module=module, wrapper=wrapper) as srv:
+        acknowledged_writes(srv)
+    answers, unsynced, synced = 0, [], False
+    for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
+        if ("fsync(" in line or "fdatasync(" in line) and f"<{db}" in line and "= 0" in line:
+            synced = True
+        elif "socket:[" in line and '"HTTP/1.1 ' in line:
+            status = line.split('"HTTP/1.1 ', 1)[1][:3]
+            if status == "201":  # the spec's answer to a write (reads answer 200 and need no sync)
+                answers += 1
+                if not synced:
+                    unsynced.append(line.strip()[:120])
+            synced = False
+    return answers, unsynced
+
+
+@pytest.mark.slow
+def test_every_acknowledged_write_was_synced_to_disk_first(tmp_path: Path) -> None:
+    answers, unsynced = unsynced_answers([], tmp_path / "vc.db", "voicecontract.cli", tmp_path)
+    assert answers >= 10 and unsynced == [], unsynced
+
+
+@pytest.mark.slow
+def test_the_fsync_check_catches_unsynced_commits(tmp_path: Path) -> None:
+    answers, unsynced = unsynced_answers(["unsynced_commits"], tmp_path / "vc.db", "tests.support.serve", tmp_path)
+    assert answers >= 10 and len(unsynced) >= answers // 2
+
+
 @pytest.mark.slow
 def test_dev_token_and_data_survive_a_restart(tmp_path: Path) -> None:
     db = str(tmp_path / "dev.db")
-    banners = []
-    for _ in range(2):
+    seen: list[tuple[str, Any]] = []
+    for start in range(2):
         with server_process(["--db", db]) as srv:
-            banners.append(srv.url)
-    # the token is printed once per start and stays the same: read it back from the database
-    from voicecontract.reference.store import Store
-
-    store = Store(db)
-    token = store.meta("dev_token", "unused")
-    store.close()
-    assert token.startswith("vc_dev_")
+            banner = srv.output()
+            token = next(line.split(": ", 1)[1].strip() for line in banner.splitlines()
+                         if "development token:" in line)
+            with client(srv, token) as c:
+                if start == 0:
+                    made = c.post("/v1/agents/create", json={"name": "kept", "prompt": {"content": "hi"},
+                                                             "voice": {"type": "voice_vocode", "voice_id": "joe"}})
+                    assert made.status_code == 201, made.text
+                listed = c.get("/v1/agents/list").json()
+            seen.append((token, listed))
+    (first_token, first_list), (second_token, second_list) = seen
+    assert first_token == second_token and first_token.startswith("vc_dev_")  # printed again, the same
+    assert second_list == first_list and second_list["total"] == 1  # its tenant's data is still there
 
 
 # --------------------------------------------------------------------------- concurrency

@@ -26,7 +26,7 @@ def test_no_report_or_log_contains_a_canary(tmp_path: Path, server: str) -> None
     junit, report, log = tmp_path / "junit.xml", tmp_path / "report.json", tmp_path / "run.log"
     markdown, page = tmp_path / "summary.md", tmp_path / "report.html"
     db = tmp_path / "server.db"
-    args = ["--token", "tok-a", "--token", "tok-b", "--db", str(db)]
+    args = ["--token", "tok-a", "--token", "tok-b", "--db", str(db), "--log-level", "debug"]  # the chattiest log
     ctx = server_process([server, *args], module="tests.support.serve") if server != "clean" else server_process(args)
     with ctx as srv:
         proc = subprocess.run([*VC, "run", "--base-url", srv.url, "--token", "tok-a", "--second-token", "tok-b",

@@ -17,7 +17,8 @@ def client(server: Running, token: str | None = None, **kw: object) -> httpx.Cli
 
 
 @contextmanager
-def server_process(args: Sequence[str], *, module: str = "voicecontract.cli") -> Iterator[Running]:
+def server_process(args: Sequence[str], *, module: str = "voicecontract.cli",
+                   wrapper: Sequence[str] = ()) -> Iterator[Running]:
     """``serving`` with the test-suite's defaults (faulty servers: module="tests.support.serve")."""
-    with serving(args, module=module) as server:
+    with serving(args, module=module, wrapper=wrapper) as server:
         yield server

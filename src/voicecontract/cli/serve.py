@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         store.close()
         tokens = [dev_token]
     try:
-        app = create_app(db=args.db, tokens=tokens)
+        app = create_app(db=args.db, tokens=tokens, body_seconds=args.body_timeout)
     except Exception as exc:  # an unusable database path, mostly
         print(f"voicecontract serve: cannot open the database {args.db!r}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -71,6 +71,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--db", default="voicecontract.db", help="SQLite file (default voicecontract.db; :memory: for none)")
     p.add_argument("--token", action="append", metavar="TOKEN", help="a bearer token to accept (repeatable)")
+    p.add_argument("--body-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long a request body may take to arrive before the answer is 408 (default 10)")
     p.add_argument(
         "--log-level",
         default="info",

@@ -81,6 +81,13 @@ class FieldKind:
     max_length: int | None
 
 
+def _where(fk: FieldKind, i: int, c: str) -> str:
+    """Which character and where, for a value that is not secret (of a secret, nothing is told)."""
+    if fk.secret:
+        return ""
+    return f" ({unicodedata.name(c, 'a character').lower()}) at position {i + 1}"
+
+
 def cross_cutting(value: str, fk: FieldKind) -> list[tuple[str, Severity, str]]:
     """The §1 checks for one string field: (code, severity, message) for each that fires."""
     out: list[tuple[str, Severity, str]] = []
@@ -91,7 +98,8 @@ def cross_cutting(value: str, fk: FieldKind) -> list[tuple[str, Severity, str]]:
         return [("blank", "error", "the value is only whitespace")]
     if fk.max_length is not None and len(value) > fk.max_length:
         # nothing else is worth scanning a value this size for
-        return [("too_long", "error", f"longer than {fk.max_length} characters ({len(value)})")]
+        shown = "" if fk.secret else f" ({len(value)})"  # a secret's length is not told
+        return [("too_long", "error", f"longer than {fk.max_length} characters{shown}")]
     if kind == "key" and CLEAN_KEY.fullmatch(value) and not looks_placeholder(value):
         return []  # the common case: nothing below can fire
     if kind == "pem":
@@ -128,24 +136,14 @@ def cross_cutting(value: str, fk: FieldKind) -> list[tuple[str, Severity, str]]:
     odd = [(i, c) for i, c in enumerate(value) if ord(c) > 0x7E]
     if odd and kind in ("key", "url"):
         i, c = odd[0]
-        cat = unicodedata.category(c)
-        what = (
-            f"an invisible {unicodedata.name(c, 'character').lower()}"
-            if cat in ("Zs", "Cf", "Zl", "Zp")
-            else "a non-ASCII character (a look-alike letter or digit?)"
-        )
-        out.append(("non_ascii", "error", f"contains {what} at position {i + 1}; retype it"))
+        hidden = unicodedata.category(c) in ("Zs", "Cf", "Zl", "Zp")
+        what = "an invisible character" if hidden else "a non-ASCII character (a look-alike letter or digit?)"
+        out.append(("non_ascii", "error", f"contains {what}{_where(fk, i, c)}; retype it"))
     elif odd and kind == "opaque":
         invisible = [(i, c) for i, c in odd if unicodedata.category(c) in ("Cf", "Zl", "Zp") or c == "\u00a0"]
         if invisible:
             i, c = invisible[0]
-            out.append(
-                (
-                    "invisible_character",
-                    "warning",
-                    f"contains an invisible {unicodedata.name(c, 'character').lower()} at position {i + 1}",
-                )
-            )
+            out.append(("invisible_character", "warning", f"contains an invisible character{_where(fk, i, c)}"))
     if value.startswith("****") and fk.secret:
         sev: Severity = "error" if kind == "key" else "warning"
         out.append(("masked_value", sev, "this is the masked hint a response shows, not the secret"))

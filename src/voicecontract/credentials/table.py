@@ -7,6 +7,7 @@ know (that type gets the structural and generic checks).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,11 +154,25 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
+log = logging.getLogger("voicecontract.credentials")
+CRASHED = "rule_crashed"  # not a rule's code: a rule that raised instead of answering
+
+
+def crashed(code: str, where: str, exc: BaseException) -> Issue:
+    """A rule that raised: an error on the field (never a silent pass), logged without the value."""
+    # Only the exception's class is logged: its message, like the traceback's locals, may hold the value.
+    log.error("credential rule %s raised %s at %s (a bug in voicecontract)", code, type(exc).__name__, where)
+    return Issue(where, CRASHED, f"the check {code} could not run on this value (a bug: please report it)")
+
+
 def rule_issues(table: ProviderTable, credentials: Any, *, base: tuple[str | int, ...] = ()) -> list[Issue]:
     """Run the object, generic and provider rules over a credentials object (any JSON, never raises)."""
     issues: list[Issue] = []
     if table.object_rule is not None:
-        issues.extend(table.object_rule(credentials, base))
+        try:
+            issues.extend(table.object_rule(credentials, base))
+        except Exception as exc:  # reported below as an error, never a crash nor a pass
+            issues.append(crashed(f"{table.type} object rules", pointer(*base), exc))
     if not isinstance(credentials, dict):
         return issues
     for path, fk in table.fields.items():
@@ -172,8 +187,9 @@ def rule_issues(table: ProviderTable, credentials: Any, *, base: tuple[str | int
         for check in () if oversized else table.rules.get(path, ()):
             try:
                 fired = check.test(subject)
-            except Exception:  # a rule must never turn bad input into a crash
-                fired = False
+            except Exception as exc:  # neither a crash nor a silent pass: an error naming the rule
+                provider.append(crashed(check.code, where, exc))
+                continue
             if fired:
                 provider.append(Issue(where, check.code, check.text(subject), check.severity))
         provider_error = any(i.severity == "error" for i in provider)

@@ -7,10 +7,13 @@ into ``{"query": …, "body": …}``), then the operation's role in one transact
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,16 +33,26 @@ from voicecontract.validators import check_value, parse_json
 log = logging.getLogger("voicecontract.reference")
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
-MAX_BODY = 1024 * 1024
+# Limits the spec's conventions document: answered before the operation runs, as a proxy's would be.
+MAX_BODY = 1024 * 1024  # bytes; more is a 413, cut off as soon as it is known (never read whole)
+BODY_SECONDS = 10.0  # a body that has not fully arrived by then is a 408 (a slow-loris client)
 
 Checker = Callable[[str, Any, bool], tuple[Any, list[Issue]]]  # voicecontract.validators.check_value
 Handler = Callable[[Operation, Ctx, dict[str, Any], Any], dict[str, Any]]
 
 
-def tenant_for(token: str) -> str:
-    """The tenant (user_id) a token maps to: stable across restarts, unguessable from outside."""
-    digest = hashlib.sha256(b"voicecontract-tenant:" + token.encode("utf-8")).digest()
+def tenant_for(token: str, secret: bytes) -> str:
+    """The tenant (user_id) a token maps to: an HMAC under the database's own secret.
+
+    Stable across restarts of one database, and useless for guessing a token offline: the
+    user_id every response shows cannot be checked against candidate tokens without the secret.
+    """
+    digest = hmac.new(secret, token.encode("utf-8"), hashlib.sha256).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
 def check_query(op: Operation, params: Any, checker: Checker = check_value) -> dict[str, Any]:
@@ -82,9 +95,37 @@ def check_query(op: Operation, params: Any, checker: Checker = check_value) -> d
     return out
 
 
-async def read_body(op: Operation, request: Request, checker: Checker = check_value) -> Any:
+async def _receive_body(request: Request, seconds: float = BODY_SECONDS) -> bytes:
+    """The raw body, read in chunks and refused (413) as soon as it passes MAX_BODY, or (408) if too slow."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, f"The body is larger than {MAX_BODY} bytes.", [Issue("/body", "too_large",
+                                                                                 f"at most {MAX_BODY} bytes")])
+    chunks: list[bytes] = []
+    size = 0
+
+    async def collect() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ApiError(413, f"The body is larger than {MAX_BODY} bytes.",
+                               [Issue("/body", "too_large", f"at most {MAX_BODY} bytes")])
+            chunks.append(chunk)
+
+    try:
+        async with asyncio.timeout(seconds):
+            await collect()
+    except TimeoutError:
+        raise ApiError(408, f"The body did not arrive within {seconds:g} seconds.",
+                       [Issue("/body", "timeout", "send the whole body at once")]) from None
+    return b"".join(chunks)
+
+
+async def read_body(op: Operation, request: Request, checker: Checker = check_value,
+                    body_seconds: float = BODY_SECONDS) -> Any:
     """Return the validated body as JSON data with exactly the fields sent (None when absent); 400 otherwise."""
-    raw = await request.body()
+    raw = await _receive_body(request, body_seconds)
     if not raw.strip():
         if op.body_required:
             raise bad_request([Issue("/body", "missing", "a JSON request body is required")])
@@ -92,14 +133,15 @@ async def read_body(op: Operation, request: Request, checker: Checker = check_va
     ctype = request.headers.get("content-type", "")
     if ctype and not ctype.split(";")[0].strip().lower().endswith(("/json", "+json")):
         raise bad_request([Issue("/body", "content_type", "send the body as application/json")])
-    if len(raw) > MAX_BODY:
-        raise bad_request([Issue("/body", "too_large", f"the body is larger than {MAX_BODY} bytes")])
     try:
         data = parse_json(raw)
     except PayloadError as exc:
         raise bad_request([Issue("/body" + i.path, i.code, i.message) for i in exc.issues]) from None
     assert op.body is not None
-    value, problems = checker(op.body, data, False)
+    try:
+        value, problems = checker(op.body, data, False)
+    except PayloadError as exc:  # what the document holds, not its fields (NaN, depth): a 400 all the same
+        value, problems = None, list(exc.issues)
     errors = [Issue("/body" + i.path, i.code, i.message) for i in problems if i.severity == "error"]
     if errors:
         raise bad_request(errors)
@@ -123,10 +165,13 @@ class ReferenceServer:
         handlers: Mapping[str, Handler] | None = None,
         checker: Checker = check_value,
         ix: SpecIndex | None = None,
+        body_seconds: float = BODY_SECONDS,
     ) -> None:
         self.store = store
+        self.body_seconds = body_seconds
         self.checker = checker
-        self.tokens = dict(tokens)  # token -> tenant
+        # sha256(token) -> tenant, compared in constant time against every entry (see tenant())
+        self.tokens = [(_digest(token), tenant) for token, tenant in tokens.items()]
         self.ix = ix or index()
         self.engine = Engine(self.ix)
         self.handlers: dict[str, Handler] = dict(handlers or {})  # operationId -> replacement (faulty servers)
@@ -137,6 +182,7 @@ class ReferenceServer:
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
+        self.allowed = {path: ", ".join(sorted(methods)) for path, methods in by_path.items()}  # the spec's methods
         for path, methods in by_path.items():
             routes.append(Route(path, self._endpoint(methods), methods=list(methods)))
         self.app = Starlette(routes=routes, exception_handlers={404: self._not_found, 405: self._not_allowed})
@@ -153,18 +199,24 @@ class ReferenceServer:
         return error_response(ApiError(404, "No such endpoint."))
 
     async def _not_allowed(self, request: Request, exc: Exception) -> Response:
-        headers = getattr(exc, "headers", None) or {}
         response = error_response(ApiError(405, f"{request.method} is not allowed here."))
-        if "allow" in {k.lower() for k in headers}:
-            response.headers["Allow"] = next(v for k, v in headers.items() if k.lower() == "allow")
+        allow = self.allowed.get(request.url.path)
+        if allow:  # what the spec documents (the router would add HEAD to every GET)
+            response.headers["Allow"] = allow
         return response
 
     def tenant(self, request: Request) -> str:
         """The caller's tenant, or 401."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        tenant = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if tenant is None:
+        presented = _digest(token.strip())
+        tenant = None
+        # Every configured token is compared, each in constant time: how long this takes says
+        # nothing about which token, or how much of one, was right.
+        for known, owner in self.tokens:
+            if hmac.compare_digest(known, presented):
+                tenant = owner
+        if tenant is None or scheme.lower() != "bearer":
             raise ApiError(401, "Missing or unknown bearer token.")
         return tenant
 
@@ -177,11 +229,13 @@ class ReferenceServer:
 
     def _endpoint(self, methods: dict[str, Operation]) -> Any:
         async def endpoint(request: Request) -> Response:
-            op = methods[request.method]
+            op = methods.get(request.method)
+            if op is None:  # HEAD, which the router adds to every GET route; the spec documents GET only
+                return await self._not_allowed(request, ApiError(405, "not allowed"))
             try:
                 tenant = self.tenant(request)
                 query = check_query(op, request.query_params, self.checker)
-                body = await read_body(op, request, self.checker) if op.body else None
+                body = await read_body(op, request, self.checker, self.body_seconds) if op.body else None
                 with self.store.transaction() as tx:
                     result = self.run(op, Ctx(tx, tenant, self.ix), query, body)
             except ApiError as err:
@@ -205,18 +259,24 @@ def create_app(
     store: Store | None = None,
     handlers: Mapping[str, Handler] | None = None,
     checker: Checker = check_value,
+    body_seconds: float = BODY_SECONDS,
 ) -> Starlette:
     """The reference server as an ASGI app.
 
     ``tokens``: a list of tokens (each its own tenant) or token → tenant. ``store``, ``handlers``
     (operationId → function of ``(op, ctx, query, body)``) and ``checker`` replace the defaults:
-    the faulty servers of tests/mutants use them.
+    the faulty servers of tests/mutants use them. ``body_seconds``: how long a request body may take
+    to arrive before the answer is 408.
     """
     store = store if store is not None else Store(db)
     if tokens is None:
         tokens = []
-    mapping = dict(tokens) if isinstance(tokens, Mapping) else {t: tenant_for(t) for t in tokens}
-    server = ReferenceServer(store, mapping, handlers, checker)
+    if isinstance(tokens, Mapping):
+        mapping = dict(tokens)
+    else:
+        secret = bytes.fromhex(store.meta("tenant_secret", secrets.token_hex(32)))  # per database, kept in it
+        mapping = {t: tenant_for(t, secret) for t in tokens}
+    server = ReferenceServer(store, mapping, handlers, checker, body_seconds=body_seconds)
     app = server.app
     app.state.server = server
     return app

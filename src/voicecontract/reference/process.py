@@ -40,33 +40,50 @@ class Running:
                 reader.join(timeout=10)
         return "".join(self.lines)
 
+    def kill(self) -> None:
+        """SIGKILL to the server (and anything it runs under, such as a wrapper): no shutdown handler runs."""
+        _signal_group(self.proc, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
     def stop(self) -> None:
         """SIGTERM, then wait for the process and its output."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            _signal_group(self.proc, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                _signal_group(self.proc, signal.SIGKILL)
                 self.proc.wait()
         for reader in self.readers:
             reader.join(timeout=10)
 
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, as in a crash."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    """Signal the server's whole process group (it runs in its own session, wrapper and all)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 @contextmanager
 def serving(
-    args: Sequence[str], *, module: str = "voicecontract.cli", env: dict[str, str] | None = None
+    args: Sequence[str],
+    *,
+    module: str = "voicecontract.cli",
+    env: dict[str, str] | None = None,
+    wrapper: Sequence[str] = (),
 ) -> Iterator[Running]:
-    """Run ``python -m MODULE serve --host 127.0.0.1 --port 0 ARGS`` and yield it once it listens."""
-    cmd = [sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning",
-           *args]
+    """Run ``python -m MODULE serve --host 127.0.0.1 --port 0 ARGS`` and yield it once it listens.
+
+    ``wrapper`` goes in front of the command (e.g. ``strace -f -o FILE``), for tests that watch the process.
+    """
+    cmd = [*wrapper, sys.executable, "-m", module, "serve", "--host", "127.0.0.1", "--port", "0",
+           "--log-level", "warning", *args]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)  # noqa: S603
+    proc = subprocess.Popen(  # noqa: S603
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env, start_new_session=True
+    )
     readers: list[threading.Thread] = []
     url = None
     try:
@@ -91,9 +108,10 @@ def serving(
         yield running
     finally:
         Running(url or "", proc, readers=readers).stop()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+        if not any(reader.is_alive() for reader in readers):  # closing under a blocked reader would hang
+            for stream in (proc.stdout, proc.stderr):
+                if stream:
+                    stream.close()
 
 
 def _drain(stream: IO[str] | None, into: deque[str]) -> None:
