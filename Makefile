@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test contract generate check-generated serve bench mutants clean reports
+.PHONY: help setup lint test contract generate check-generated serve bench mutants fuzz clean reports
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
@@ -50,6 +50,9 @@ bench: setup ## run the benchmarks in bench/ and print ratios
 
 mutants: setup ## our suite and plain schemathesis against every faulty and legitimate server (full budget)
 	$(BIN)/python -m tests.mutants --full
+
+fuzz: setup ## the fuzz campaign: 10^5 payloads through the validators and CLI, 10^4 requests through the server
+	$(BIN)/python -m tests.fuzz
 
 reports:
 	@mkdir -p reports

@@ -8,6 +8,7 @@ stable codes, and no message ever carries an input value.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -242,8 +243,9 @@ def issues_from_validation_error(exc: ValidationError, data: Any, *, prefix: Seq
             for idxs in live.values():
                 keep.difference_update(idxs)
             value = _value_at(data, fork_tokens)
+            shown, note = _shown(fork_tokens)
             collapsed.append(
-                Issue(pointer(*prefix, *fork_tokens), "type", f"expected {_or(expected)}, got {json_type(value)}")
+                Issue(pointer(*prefix, *shown), "type", f"expected {_or(expected)}, got {json_type(value)}{note}")
             )
 
     issues: list[Issue] = []
@@ -257,9 +259,26 @@ def issues_from_validation_error(exc: ValidationError, data: Any, *, prefix: Seq
         value = _value_at(data, item.tokens)
         if isinstance(value, dict) and code in ("min_items", "max_items"):
             code = code.replace("items", "properties")
-        issues.append(Issue(pointer(*prefix, *tokens), code, _message(err, code, json_type(value))))
+        shown, note = _shown(tokens)
+        issues.append(Issue(pointer(*prefix, *shown), code, _message(err, code, json_type(value)) + note))
     out = list(dict.fromkeys([*issues, *collapsed]))
     return sorted(out, key=lambda i: i.path)
+
+
+NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+HIDDEN_KEY = " (under a key that is not shown: it does not look like a field name)"
+
+
+def _shown(tokens: Sequence[str | int]) -> tuple[tuple[str | int, ...], str]:
+    """The path up to the first key of the data that is not name-like, and a note when it was cut there.
+
+    Keys come from the caller: one that looks like a field name (``lable``) is worth naming, any other
+    (a pasted secret, a line of text, a megabyte) is not repeated back.
+    """
+    for i, token in enumerate(tokens):
+        if isinstance(token, str) and not NAME_LIKE.fullmatch(token):
+            return tuple(tokens[:i]), HIDDEN_KEY
+    return tuple(tokens), ""
 
 
 def _or(words: Sequence[str]) -> str:

@@ -198,3 +198,15 @@ def test_error_translation_never_carries_the_input() -> None:
     except ValidationError as exc:
         issues = issues_from_validation_error(exc, payload)
     assert issues and all("canary" not in i.message for i in issues)
+
+
+def test_a_key_that_looks_like_a_field_name_is_named_any_other_is_not() -> None:
+    from voicecontract.validators import check_value
+
+    secretish = "sk-" + "x" * 30 + "\n"
+    _, issues = check_value("UpdateNumberRequest", {"lable": "x", secretish: 1, "example_context": {"a b c": 5}})
+    by_path = {i.path: i for i in issues}
+    assert by_path["/lable"].code == "extra_field"  # a misspelt field is worth naming
+    assert "" in by_path and "not shown" in by_path[""].message  # the odd key: its object, not the key
+    assert "/example_context" in by_path and "not shown" in by_path["/example_context"].message
+    assert not any(secretish.strip() in i.path + i.message or "a b c" in i.path for i in issues)

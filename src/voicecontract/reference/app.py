@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -116,6 +116,10 @@ async def _receive_body(request: Request, seconds: float = BODY_SECONDS) -> byte
     try:
         async with asyncio.timeout(seconds):
             await collect()
+    except ClientDisconnect:  # nobody is left to answer; no traceback for a client that hung up
+        log.info("the client disconnected before its body was complete")
+        raise ApiError(400, "The client disconnected before the body was complete.",
+                       [Issue("/body", "incomplete", "the connection closed mid-body")]) from None
     except TimeoutError:
         raise ApiError(408, f"The body did not arrive within {seconds:g} seconds.",
                        [Issue("/body", "timeout", "send the whole body at once")]) from None
