@@ -46,7 +46,7 @@ serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and
 	$(BIN)/voicecontract serve
 
 bench: setup ## run the benchmarks in bench/ and print ratios
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in validators server suite load; do echo "== bench/$$f.py"; $(BIN)/python -m bench.$$f || exit 1; done
 
 mutants: setup ## our suite and plain schemathesis against every faulty and legitimate server (full budget)
 	$(BIN)/python -m tests.mutants --full

@@ -7,24 +7,23 @@ write (POST /v1/numbers/update) at several concurrency levels with one asyncio/h
 prints requests per second and the ratio to Prism. Prism answers from the spec's examples and
 remembers nothing; the reference server validates, stores durably and answers from its state.
 
-    python bench/server.py [--quick]
+    python -m bench.server [--quick]
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.prism import prism, prism_binary
 from voicecontract.reference.process import serving as server_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,49 +32,6 @@ QUICK = "--quick" in sys.argv
 DURATION = 1.0 if QUICK else 3.0
 LEVELS = (1, 8) if QUICK else (1, 4, 16)
 TOKEN = "bench-token"
-
-
-def prism_binary() -> Path | None:
-    """Prism's CLI, installed into .cache/prism from the npm registry when missing."""
-    target = ROOT / ".cache" / "prism"
-    binary = target / "node_modules" / ".bin" / "prism"
-    if binary.exists():
-        return binary
-    if shutil.which("npm") is None:
-        print("Prism: skipped (npm is not installed)")
-        return None
-    print("Prism: installing @stoplight/prism-cli@5 into .cache/prism …", flush=True)
-    target.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(target),
-                           "@stoplight/prism-cli@5"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not binary.exists():
-        print(f"Prism: skipped (npm install failed: {proc.stderr.strip()[-300:]})")
-        return None
-    return binary
-
-
-@contextmanager
-def prism(binary: Path) -> Any:
-    """Run ``prism mock`` on a free port and yield its URL once it answers."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([str(binary), "mock", str(ROOT / "generated" / "openapi.json"), "-h", "127.0.0.1",
-                             "-p", str(port), "--errors", "false"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # Prism prints this line once it listens
-            if "Prism is listening" in line:
-                break
-        else:
-            raise RuntimeError("prism did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 async def load(url: str, method: str, path: str, params: dict[str, str], body: Any, concurrency: int) -> float:

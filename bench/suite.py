@@ -8,7 +8,7 @@
 
 Ratios are against the limit.
 
-    python bench/suite.py [--quick]
+    python -m bench.suite [--quick]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ check, to show that no rule backtracks catastrophically. Last, the cold start a 
 fresh interpreter importing the validators and checking one payload, beside importing the
 alternatives (and schemathesis, which the core install no longer pulls in).
 
-    python bench/validators.py [--quick]
+    python -m bench.validators [--quick]
 """
 
 from __future__ import annotations
