@@ -13,6 +13,7 @@ variants with every phase); `make mutants` the full default profile (python -m t
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,22 @@ def test_each_fault_is_caught_by_its_check_and_by_us_whenever_plain_schemathesis
 def test_each_legitimate_server_passes_the_default_run(variant: Variant) -> None:
     out = score(variant.name, DEFAULT_PHASES, max_examples=QUICK, plain=False, options=variant.options)
     assert out.ours == [], f"{variant.name} ({variant.difference}) is legitimate, but the run said {out.details}"
+
+
+@pytest.mark.parametrize("name", sorted({*MUTANTS, *VARIANTS}))
+def test_every_faulty_and_legitimate_server_builds_in_seconds_not_in_the_slow_matrix(name: str, tmp_path: Path) -> None:
+    # A refactor of the reference server that breaks a mutant's hook must fail here, before the
+    # slow matrix starts servers (the matrix would report it as "server did not start").
+    from tests.support.serve import builders
+
+    app = builders()[name][1](str(tmp_path / "db.sqlite"), ["matrix-tenant-a", "matrix-tenant-b"])  # type: ignore[operator]
+    assert callable(app)
+
+
+def test_the_ignores_auth_fault_serves_an_unknown_token_as_the_first_tenant() -> None:
+    from starlette.testclient import TestClient
+
+    app = MUTANTS["ignores_auth"].build(":memory:", ["matrix-tenant-a"])
+    with TestClient(app) as client:
+        assert client.get("/v1/numbers/list", headers={"Authorization": "Bearer nobody"}).status_code == 200
+        assert client.get("/v1/numbers/list").status_code == 200
