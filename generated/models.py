@@ -3893,6 +3893,32 @@ class ExternalApiKeyAccountConnectionUpdateParams(SpecModel):
     """
 
 
+LlmAccountConnectionParams = TypeAliasType(
+    "LlmAccountConnectionParams",
+    Annotated[
+        OpenAIAccountConnectionParams
+        | AzureLLMAccountConnectionParams
+        | DeepSeekAccountConnectionParams,
+        Field(discriminator="type"),
+    ],
+)
+"""
+An LLM connection given inline: the connection types whose `x-usable-as` lists `llm`, discriminated by `type` (lint VC704 keeps the list equal to theirs).
+"""
+
+
+TelephonyAccountConnectionParams = TypeAliasType(
+    "TelephonyAccountConnectionParams",
+    Annotated[
+        TwilioAccountConnectionParams | TelnyxAccountConnectionParams,
+        Field(discriminator="type"),
+    ],
+)
+"""
+A telephony connection given inline: the connection types whose `x-usable-as` lists `telephony`, discriminated by `type` (lint VC704 keeps the list equal to theirs).
+"""
+
+
 class GoogleServiceAccount(SpecModel):
     """
     A Google service-account key file (the JSON Google downloads), as an object. `type`,
@@ -5048,9 +5074,11 @@ class AgentParams(SpecModel):
     """
     Whether the agent asks "are you still there?" when the caller is silent.
     """
-    openai_account_connection: Id | None | MISSING = MISSING
+    openai_account_connection: Id | LlmAccountConnectionParams | None | MISSING = (
+        MISSING
+    )
     """
-    The id of an LLM connection (`account_connection_openai`, `_azure_llm` or `_deepseek`); 404 if unknown, 409 if of another type; `null` for the service's own.
+    The LLM connection (a type usable as `llm`), by id (404 if unknown, 409 if of another type) or inline (created first with the same checks as a create; the answer shows its id, as for every sub-resource); `null` for the service's own. **Ours:** the docs embed a Twilio connection here; a connection given inline must be one the agent can use as its LLM.
     """
     run_do_not_call_detection: StrictBool = False
     """
@@ -5154,9 +5182,11 @@ class AgentUpdateParams(SpecModel):
     """
     Whether the agent asks "are you still there?" when the caller is silent.
     """
-    openai_account_connection: Id | None | MISSING = MISSING
+    openai_account_connection: Id | LlmAccountConnectionParams | None | MISSING = (
+        MISSING
+    )
     """
-    The id of another LLM connection, or `null` to use the service's own.
+    Another LLM connection, by id or inline (created, then attached), or `null` to use the service's own.
     """
     run_do_not_call_detection: StrictBool | MISSING = MISSING
     """
@@ -5238,9 +5268,11 @@ class BuyNumberRequest(SpecModel):
     """
     The managed provider to buy on when no connection is given (default `vonage`); with a connection it must match the connection's provider (409 otherwise).
     """
-    telephony_account_connection: Id | MISSING = MISSING
+    telephony_account_connection: Id | TelephonyAccountConnectionParams | MISSING = (
+        MISSING
+    )
     """
-    Buy on this Twilio or Telnyx connection instead of the managed provider; 404 if unknown, 409 if not a telephony connection.
+    Buy on this Twilio or Telnyx connection instead of the managed provider, given by id (404 if unknown, 409 if not a telephony connection) or inline (created first, checked like a create; the answer shows its id).
     """
     inbound_agent: Id | AgentParams | None | MISSING = MISSING
     """
@@ -5295,9 +5327,9 @@ class LinkNumberRequest(SpecModel):
     """
     The number to link; 409 if it is already on the service.
     """
-    telephony_account_connection: Id
+    telephony_account_connection: Id | TelephonyAccountConnectionParams
     """
-    A Twilio or Telnyx connection of the tenant; 404 if unknown, 409 if of another type.
+    A Twilio or Telnyx connection of the tenant, by id (404 if unknown, 409 if of another type) or inline (created first, checked like a create; the answer shows its id).
     """
     outbound_only: StrictBool = False
     """

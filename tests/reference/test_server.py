@@ -402,3 +402,58 @@ def test_openapi_and_healthz(client: TestClient) -> None:
 
     assert client.get("/openapi.json").json() == packaged_spec()
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+# --------------------------------------------------------------------------- inline connections (issue 13)
+
+
+def _seed_request() -> dict[str, Any]:
+    op = next(o for o in index().operations.values() if o.role == "update" and o.resource == "PhoneNumber")
+    return dict(op.raw["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"])
+
+
+def test_the_docs_request_is_accepted_with_its_connection_inline(a: Api) -> None:
+    # The seed (the docs' "Update number" request values) is sent as the spec shows it, credentials
+    # made real; every value of the docs' embedded connection lands in a stored connection.
+    seed = _seed_request()
+    inline = seed["inbound_agent"]["openai_account_connection"]
+    seed["inbound_agent"]["openai_account_connection"] = {**inline, "credentials": credentials(inline["type"])}
+    n = a.post("/v1/numbers/buy", json={}, expect=201)
+    upd = a.post("/v1/numbers/update", params={"phone_number": n["number"]}, json=seed, expect=201)
+    ag = a.get("/v1/agents", params={"id": upd["inbound_agent"]}, expect=200)
+    conn = a.get("/v1/account_connections", params={"id": ag["openai_account_connection"]}, expect=200)
+    for field in ("type", "label", "description", "steering_pool", "account_supports_any_caller_id"):
+        assert conn[field] == inline[field], field
+    assert conn["credentials"]["openai_api_key"].startswith("****")
+
+
+def test_connections_given_inline_are_created_checked_and_owned(a: Api, b: Api) -> None:
+    telnyx = {"type": "account_connection_telnyx", "credentials": credentials("telnyx")}
+    bought = a.post("/v1/numbers/buy", json={"telephony_account_connection": telnyx}, expect=201)
+    assert bought["telephony_provider"] == "telnyx"
+    made = a.get("/v1/account_connections", params={"id": bought["telephony_account_connection"]}, expect=200)
+    assert made["type"] == "account_connection_telnyx"
+    b.get("/v1/account_connections", params={"id": made["id"]}, expect=404)  # the caller's, nobody else's
+    linked = a.post("/v1/numbers/link", json={"phone_number": "+14155550142",
+                                              "telephony_account_connection": {**telnyx, "label": "Carrier"}}, expect=201)
+    assert a.get("/v1/account_connections", params={"id": linked["telephony_account_connection"]},
+                 expect=200)["label"] == "Carrier"
+    ag = agent(a)
+    llm = {"type": "account_connection_deepseek", "credentials": credentials("deepseek")}
+    upd = a.post("/v1/agents/update", params={"id": ag["id"]}, json={"openai_account_connection": llm}, expect=201)
+    assert a.get("/v1/account_connections", params={"id": upd["openai_account_connection"]},
+                 expect=200)["type"] == "account_connection_deepseek"
+
+
+def test_an_inline_connection_gets_the_credential_rules_and_its_role(a: Api) -> None:
+    before = a.get("/v1/account_connections/list", expect=200)["total"]
+    bad = {"type": "account_connection_openai", "credentials": {"openai_api_key": "Bearer " + "k" * 30}}
+    err = a.post("/v1/agents/create", json={"prompt": {}, "voice": {"type": "voice_vocode", "voice_id": "joe"},
+                                            "openai_account_connection": bad}, expect=400)
+    assert ("/body/openai_account_connection/credentials/openai_api_key", "auth_scheme_prefix") in {
+        (i["path"], i["code"]) for i in err["issues"]}
+    twilio_as_llm = {"type": "account_connection_twilio", "credentials": credentials("twilio")}
+    err = a.post("/v1/agents/create", json={"prompt": {}, "voice": {"type": "voice_vocode", "voice_id": "joe"},
+                                            "openai_account_connection": twilio_as_llm}, expect=400)
+    assert err["issues"][0]["path"] == "/body/openai_account_connection"
+    assert a.get("/v1/account_connections/list", expect=200)["total"] == before  # nothing half-made

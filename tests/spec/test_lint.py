@@ -126,6 +126,10 @@ BREAKERS: dict[str, tuple[str, Callable[[Doc], None]]] = {
         "/paths/~1v1~1numbers~1link/post/requestBody",
         lambda d: _drop(schemas(d)["LinkNumberRequest"]["properties"]["telephony_account_connection"], "x-connection-role"),
     ),
+    "VC704": (  # a new LLM type (or one dropped from the inline union) without the other place
+        "/components/schemas/LlmAccountConnectionParams",
+        lambda d: _drop(schemas(d)["LlmAccountConnectionParams"]["discriminator"]["mapping"], "account_connection_deepseek"),
+    ),
 }
 
 

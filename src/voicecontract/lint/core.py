@@ -38,6 +38,7 @@ RULE_CODES: dict[str, tuple[str, str]] = {
     "VC701": ("operation-role", "an operation's role cannot be derived, or its x-role is not a known role"),
     "VC702": ("extension-value", "an x- extension names something the document does not have"),
     "VC703": ("reference-kind", "an id field of a request names no resource the index can tell"),
+    "VC704": ("role-union", "an inline connection union's types differ from the types x-usable-as its role"),
 }
 
 Rule = Callable[[dict[str, Any]], Iterator[Issue]]

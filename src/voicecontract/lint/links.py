@@ -193,3 +193,28 @@ def _ext_issues(spec: dict[str, Any]) -> Iterator[Issue]:
 def check_extensions(spec: dict[str, Any]) -> Iterator[Issue]:
     """VC702/VC703: every x- extension names what exists, and every id field's resource is known."""
     yield from _ext_issues(spec)
+
+
+@rule
+def check_role_unions(spec: dict[str, Any]) -> Iterator[Issue]:
+    """VC704: a union of connection types marked ``x-connection-role`` lists exactly the types usable so."""
+    from voicecontract.spec.index import SpecIndex
+
+    ix = SpecIndex(spec)
+    for name, schema in ix.schemas.components.items():
+        role = schema.get("x-connection-role") if isinstance(schema, dict) else None
+        union = ix.schemas.union(schema) if role is not None else None
+        if union is None:
+            continue
+        want = {t.tag: t.create for t in ix.types_usable_as(str(role))}
+        have = dict(union.mapping)
+        if have != want:
+            missing = sorted(set(want) - set(have))
+            extra = sorted(set(have) - set(want))
+            wrong = sorted(t for t in set(have) & set(want) if have[t] != want[t])
+            yield issue(
+                "VC704",
+                pointer("components", "schemas", name),
+                f"x-connection-role {role}: missing {missing or 'nothing'}, not usable so {extra or 'nothing'}"
+                + (f", mapped to another schema {wrong}" if wrong else ""),
+            )
