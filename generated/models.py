@@ -315,19 +315,19 @@ class PhoneNumber(SpecModel):
     """
     The phone number itself. A number is on the service at most once, across all tenants (409 for a second buy or link).
     """
-    active: StrictBool = True
+    active: StrictBool
     """
     Whether the number takes calls; `false` only in the answer of cancel.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the number; empty by default.
     """
-    inbound_agent_name: StrictStr | None | MISSING = MISSING
+    inbound_agent_name: StrictStr | None
     """
     The `name` of the inbound agent, for display; `null` without an agent or when the agent has no name.
     """
-    outbound_only: StrictBool = False
+    outbound_only: StrictBool
     """
     If true, the number only places calls and inbound calls are not answered.
     """
@@ -335,19 +335,19 @@ class PhoneNumber(SpecModel):
     """
     Example context values; `{}` when none were set (required by the docs).
     """
-    telephony_provider: TelephonyProvider | MISSING = MISSING
+    telephony_provider: TelephonyProvider
     """
     Who carries the number.
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the number.
     """
-    inbound_agent: Id | None | MISSING = MISSING
+    inbound_agent: Id | None
     """
     The id of the agent that answers inbound calls; `null` when none.
     """
-    telephony_account_connection: Id | None | MISSING = MISSING
+    telephony_account_connection: Id | None
     """
     The id of the telephony connection the number belongs to; `null` for managed numbers.
     """
@@ -539,7 +539,7 @@ class PromptTemplate(SpecModel):
     """
     The id of the tenant that owns the template.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the template.
     """
@@ -583,37 +583,35 @@ class Prompt(SpecModel):
     """
     The id of the tenant that owns the prompt.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the prompt.
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the prompt.
     """
-    content: PromptContent = ""
+    content: PromptContent
     """
     The prompt text.
     """
-    context_endpoint: HttpUrl | None | MISSING = MISSING
+    context_endpoint: HttpUrl | None
     """
     A URL the service calls for extra context at the start of a call; `null` for none.
     """
-    collect_fields: Annotated[list[ContextKey] | MISSING, Field(max_length=50)] = (
-        MISSING
-    )
+    collect_fields: Annotated[list[ContextKey], Field(max_length=50)]
     """
     Names of the fields the agent should collect from the caller. The newest docs type the items as strings (the 2024 spec had `CollectField` objects).
     """
-    type: PromptType = "prompt"
+    type: PromptType
     """
     Prompt or block.
     """
-    tags: Annotated[list[Tag] | MISSING, Field(max_length=50)] = MISSING
+    tags: Annotated[list[Tag], Field(max_length=50)]
     """
     Tags for grouping.
     """
-    prompt_template: PromptTemplate | None | MISSING = MISSING
+    prompt_template: PromptTemplate | None
     """
     The template the prompt follows; `null` for none.
     """
@@ -743,7 +741,7 @@ class AddToConferenceConfig(SpecModel):
     """
     The number to add to the conference.
     """
-    place_primary_on_hold: StrictBool = True
+    place_primary_on_hold: StrictBool
     """
     Whether the caller is on hold while the new party joins.
     """
@@ -810,7 +808,7 @@ class ExternalActionConfigMasked(SpecModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    processing_mode: Literal["muted"] = "muted"
+    processing_mode: Literal["muted"]
     """
     How the agent handles the call while waiting; only `muted` exists.
     """
@@ -840,7 +838,7 @@ class ExternalActionConfigMasked(SpecModel):
     """
     signature_secret: MaskedSecret | MISSING = MISSING
     """
-    The masked hint of the signing secret, when one is set.
+    The masked hint of the signing secret, when one is set. Omitted when not set.
     """
 
 
@@ -899,11 +897,11 @@ class AzureVoice(SpecModel):
     """
     The Azure voice name, e.g. `en-US-JennyNeural`. **Ours:** 1 to 128 characters.
     """
-    pitch: Annotated[StrictInt, Field(ge=-100, le=200)] = 0
+    pitch: Annotated[StrictInt, Field(ge=-100, le=200)]
     """
     Pitch change in percent. **Ours:** -100 to 200.
     """
-    rate: Annotated[StrictInt, Field(ge=-100, le=200)] = 15
+    rate: Annotated[StrictInt, Field(ge=-100, le=200)]
     """
     Rate change in percent (the 2024 default is 15). **Ours:** -100 to 200.
     """
@@ -959,13 +957,11 @@ class RimeVoice(SpecModel):
     """
     The Rime speaker. **Ours:** 1 to 128 characters.
     """
-    speed_alpha: Annotated[StrictFloat | None | MISSING, Field(gt=0.0, le=5.0)] = (
-        MISSING
-    )
+    speed_alpha: Annotated[StrictFloat | None, Field(gt=0.0, le=5.0)]
     """
     Speed factor; `null` for Rime's default. **Ours:** greater than 0, at most 5.
     """
-    model_id: Literal["mist", "v1"] | None | MISSING = MISSING
+    model_id: Literal["mist", "v1"] | None
     """
     The Rime model; `null` for Rime's default.
     """
@@ -1023,27 +1019,23 @@ class ElevenLabsVoice(SpecModel):
     """
     The ElevenLabs voice id.
     """
-    stability: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=1.0)] = MISSING
+    stability: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)]
     """
     Voice stability, 0 to 1; `null` for the voice's default.
     """
-    similarity_boost: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=1.0)] = (
-        MISSING
-    )
+    similarity_boost: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)]
     """
     Similarity boost, 0 to 1; `null` for the voice's default.
     """
-    optimize_streaming_latency: Annotated[
-        StrictInt | None | MISSING, Field(ge=0, le=4)
-    ] = MISSING
+    optimize_streaming_latency: Annotated[StrictInt | None, Field(ge=0, le=4)]
     """
     ElevenLabs' latency optimization level, 0 to 4; `null` for none.
     """
-    model_id: KeyText | None | MISSING = MISSING
+    model_id: KeyText | None
     """
     The ElevenLabs model; `null` for the default.
     """
-    experimental_input_streaming: StrictBool = False
+    experimental_input_streaming: StrictBool
     """
     Stream text into ElevenLabs as the LLM produces it.
     """
@@ -1117,43 +1109,35 @@ class PlayHtVoice(SpecModel):
     """
     The Play.ht voice id (often an `s3://` URL). **Ours:** 1 to 512 printable ASCII characters, no whitespace.
     """
-    version: Literal["1", "2"] = "2"
+    version: Literal["1", "2"]
     """
     Play.ht API version.
     """
-    speed: Annotated[StrictFloat | None | MISSING, Field(gt=0.0, le=5.0)] = MISSING
+    speed: Annotated[StrictFloat | None, Field(gt=0.0, le=5.0)]
     """
     Speed factor; `null` for the default. **Ours:** greater than 0, at most 5.
     """
-    quality: (
-        Literal["faster", "draft", "low", "medium", "high", "premium"] | None | MISSING
-    ) = MISSING
+    quality: Literal["faster", "draft", "low", "medium", "high", "premium"] | None
     """
     Output quality; `null` for the default.
     """
-    temperature: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=2.0)] = (
-        MISSING
-    )
+    temperature: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)]
     """
     Sampling temperature; `null` for the default. **Ours:** 0 to 2.
     """
-    top_p: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=1.0)] = MISSING
+    top_p: Annotated[StrictFloat | None, Field(ge=0.0, le=1.0)]
     """
     Nucleus sampling; `null` for the default. 0 to 1.
     """
-    text_guidance: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=2.0)] = (
-        MISSING
-    )
+    text_guidance: Annotated[StrictFloat | None, Field(ge=0.0, le=2.0)]
     """
     Text guidance; `null` for the default. **Ours:** 0 to 2.
     """
-    voice_guidance: Annotated[StrictFloat | None | MISSING, Field(ge=0.0, le=6.0)] = (
-        MISSING
-    )
+    voice_guidance: Annotated[StrictFloat | None, Field(ge=0.0, le=6.0)]
     """
     Voice guidance; `null` for the default. **Ours:** 0 to 6.
     """
-    experimental_remove_silence: StrictBool = False
+    experimental_remove_silence: StrictBool
     """
     Trim silence from the audio.
     """
@@ -1341,15 +1325,15 @@ class Webhook(SpecModel):
     """
     The URL events are sent to.
     """
-    method: HttpMethod = "POST"
+    method: HttpMethod
     """
     The method events are sent with.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the webhook (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the webhook (new in the newest docs).
     """
@@ -1679,15 +1663,15 @@ class OpenAICredentialsMasked(SpecModel):
     """
     openai_organization_id: KeyText | MISSING = MISSING
     """
-    The organization (`org-…`) sent as `OpenAI-Organization`.
+    The organization (`org-…`) sent as `OpenAI-Organization`. Omitted when not set.
     """
     openai_project_id: KeyText | MISSING = MISSING
     """
-    The project sent as `OpenAI-Project`.
+    The project sent as `OpenAI-Project`. Omitted when not set.
     """
     openai_base_url: HttpsUrl | MISSING = MISSING
     """
-    A base URL other than `https://api.openai.com/v1`, e.g. a proxy.
+    A base URL other than `https://api.openai.com/v1`, e.g. a proxy. Omitted when not set.
     """
 
 
@@ -1743,11 +1727,11 @@ class AzureLLMCredentialsMasked(SpecModel):
     """
     azure_openai_api_version: AzureApiVersion | MISSING = MISSING
     """
-    The dated API version; absent for Azure's v1 API, which needs none.
+    The dated API version; absent for Azure's v1 API, which needs none. Omitted when not set.
     """
     azure_openai_region: AzureRegion | MISSING = MISSING
     """
-    The resource's region, e.g. `swedencentral`.
+    The resource's region, e.g. `swedencentral`. Omitted when not set.
     """
 
 
@@ -1939,7 +1923,7 @@ class AzureSpeechCredentialsMasked(SpecModel):
     """
     azure_speech_endpoint: HttpsUrl | MISSING = MISSING
     """
-    A custom endpoint (custom subdomain or sovereign cloud) instead of the regional one.
+    A custom endpoint (custom subdomain or sovereign cloud) instead of the regional one. Omitted when not set.
     """
 
 
@@ -1973,7 +1957,7 @@ class AssemblyAICredentialsMasked(SpecModel):
     """
     The masked hint of: the API key (32 characters in practice; only warned about).
     """
-    assemblyai_region: Literal["us", "eu"] = "us"
+    assemblyai_region: Literal["us", "eu"]
     """
     The data region: `us` (api.assemblyai.com) or `eu` (api.eu.assemblyai.com).
     """
@@ -2043,7 +2027,7 @@ class TelnyxCredentialsMasked(SpecModel):
         StrictStr | MISSING, Field(max_length=256, pattern="^[A-Za-z0-9+/]+={0,2}$")
     ] = MISSING
     """
-    The base64 Ed25519 public key used to verify Telnyx webhook signatures. Not a secret.
+    The base64 Ed25519 public key used to verify Telnyx webhook signatures. Not a secret. Omitted when not set.
     """
 
 
@@ -2107,7 +2091,7 @@ class UnPwOAuthCredentialsMasked(SpecModel):
     """
     client_secret: MaskedSecret | MISSING = MISSING
     """
-    The masked hint of: the client secret; absent for public clients.
+    The masked hint of: the client secret; absent for public clients. Omitted when not set.
     """
     username: OpaqueText
     """
@@ -2119,15 +2103,15 @@ class UnPwOAuthCredentialsMasked(SpecModel):
     """
     scope: OAuthScope | MISSING = MISSING
     """
-    The scope to request.
+    The scope to request. Omitted when not set.
     """
     client_auth_method: OAuthClientAuthMethod | MISSING = MISSING
     """
-    How the client authenticates (default `client_secret_basic`).
+    How the client authenticates (default `client_secret_basic`). Omitted when not set.
     """
     audience: OpaqueText | MISSING = MISSING
     """
-    An audience to request (Auth0-style), when the server needs one.
+    An audience to request (Auth0-style), when the server needs one. Omitted when not set.
     """
 
 
@@ -2183,11 +2167,11 @@ class LoginKeyOAuthCredentialsMasked(SpecModel):
     """
     scope: OAuthScope | MISSING = MISSING
     """
-    The scope to request.
+    The scope to request. Omitted when not set.
     """
     client_auth_method: OAuthClientAuthMethod | MISSING = MISSING
     """
-    How the client authenticates (default `client_secret_basic`).
+    How the client authenticates (default `client_secret_basic`). Omitted when not set.
     """
 
 
@@ -2231,13 +2215,13 @@ class ExternalApiKeyCredentialsMasked(SpecModel):
     """
     header_name: HttpToken | MISSING = MISSING
     """
-    The header that carries the key (default `Authorization`); hop-by-hop headers such as `Host` are warned about.
+    The header that carries the key (default `Authorization`); hop-by-hop headers such as `Host` are warned about. Omitted when not set.
     """
     prefix: HttpToken | MISSING = MISSING
     """
-    An auth scheme put before the key with one space, e.g. `Bearer`.
+    An auth scheme put before the key with one space, e.g. `Bearer`. Omitted when not set.
     """
-    location: Literal["header", "query"] = "header"
+    location: Literal["header", "query"]
     """
     Where the key is sent.
     """
@@ -2267,19 +2251,19 @@ class TwilioAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2377,19 +2361,19 @@ class OpenAIAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2487,19 +2471,19 @@ class AzureLLMAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2597,19 +2581,19 @@ class ElevenLabsAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2707,19 +2691,19 @@ class DeepgramAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2817,19 +2801,19 @@ class CartesiaAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -2927,19 +2911,19 @@ class PlayHtAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3037,19 +3021,19 @@ class RimeAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3147,19 +3131,19 @@ class AzureSpeechAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3257,19 +3241,19 @@ class AssemblyAIAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3367,19 +3351,19 @@ class DeepSeekAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3477,19 +3461,19 @@ class TelnyxAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3587,19 +3571,19 @@ class UnPwOAuthAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3697,19 +3681,19 @@ class LoginKeyOAuthAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3807,19 +3791,19 @@ class ExternalApiKeyAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -3991,11 +3975,11 @@ class GoogleServiceAccountMasked(SpecModel):
     """
     project_id: KeyText | MISSING = MISSING
     """
-    The project id.
+    The project id. Omitted when not set.
     """
     private_key_id: KeyText | MISSING = MISSING
     """
-    The key's id.
+    The key's id. Omitted when not set.
     """
     private_key: MaskedSecret
     """
@@ -4007,11 +3991,11 @@ class GoogleServiceAccountMasked(SpecModel):
     """
     client_id: KeyText | MISSING = MISSING
     """
-    The numeric client id.
+    The numeric client id. Omitted when not set.
     """
     auth_uri: HttpsUrl | MISSING = MISSING
     """
-    The OAuth authorization URI.
+    The OAuth authorization URI. Omitted when not set.
     """
     token_uri: HttpsUrl
     """
@@ -4019,15 +4003,15 @@ class GoogleServiceAccountMasked(SpecModel):
     """
     auth_provider_x509_cert_url: HttpsUrl | MISSING = MISSING
     """
-    Google's certificate URL.
+    Google's certificate URL. Omitted when not set.
     """
     client_x509_cert_url: HttpsUrl | MISSING = MISSING
     """
-    The service account's certificate URL.
+    The service account's certificate URL. Omitted when not set.
     """
     universe_domain: KeyText | MISSING = MISSING
     """
-    The universe domain.
+    The universe domain. Omitted when not set.
     """
 
 
@@ -4105,9 +4089,7 @@ class FunctionCallActionTrigger(SpecModel):
     """
     The trigger type, `action_trigger_function_call`.
     """
-    config: Annotated[
-        FunctionCallActionTriggerConfig, Field(validate_default=True)
-    ] = {}
+    config: FunctionCallActionTriggerConfig
     """
     The trigger's settings; there are none.
     """
@@ -4179,19 +4161,19 @@ class GoogleAccountConnection(SpecModel):
     """
     The credentials, secrets masked.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the connection (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the connection (new in the newest docs).
     """
-    steering_pool: SteeringPool = []
+    steering_pool: SteeringPool
     """
     The steering pool (any type carries it; only telephony connections can add to it).
     """
-    account_supports_any_caller_id: StrictBool = False
+    account_supports_any_caller_id: StrictBool
     """
     Whether the account may place calls with any caller id.
     """
@@ -4404,17 +4386,15 @@ class DtmfAction(SpecModel):
     """
     The action's settings; this type has none, so always `{}`.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[
-        FunctionCallActionTrigger, Field(validate_default=True)
-    ] = {"type": "action_trigger_function_call", "config": {}}
+    action_trigger: FunctionCallActionTrigger
     """
     What makes the agent run the action; only a function call by the LLM for this type.
     """
@@ -4476,17 +4456,15 @@ class ExternalAction(SpecModel):
     """
     The action's settings.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[
-        FunctionCallActionTrigger, Field(validate_default=True)
-    ] = {"type": "action_trigger_function_call", "config": {}}
+    action_trigger: FunctionCallActionTrigger
     """
     What makes the agent run the action; only a function call by the LLM for this type.
     """
@@ -4578,18 +4556,15 @@ class TransferCallAction(SpecModel):
     """
     The action's settings.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[ActionTrigger, Field(validate_default=True)] = {
-        "type": "action_trigger_function_call",
-        "config": {},
-    }
+    action_trigger: ActionTrigger
     """
     What makes the agent run the action, a function call by the LLM (default) or a phrase the caller says.
     """
@@ -4652,18 +4627,15 @@ class EndConversationAction(SpecModel):
     """
     The action's settings; this type has none, so always `{}`.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[ActionTrigger, Field(validate_default=True)] = {
-        "type": "action_trigger_function_call",
-        "config": {},
-    }
+    action_trigger: ActionTrigger
     """
     What makes the agent run the action, a function call by the LLM (default) or a phrase the caller says.
     """
@@ -4726,18 +4698,15 @@ class AddToConferenceAction(SpecModel):
     """
     The action's settings.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[ActionTrigger, Field(validate_default=True)] = {
-        "type": "action_trigger_function_call",
-        "config": {},
-    }
+    action_trigger: ActionTrigger
     """
     What makes the agent run the action, a function call by the LLM (default) or a phrase the caller says.
     """
@@ -4800,18 +4769,15 @@ class SetHoldAction(SpecModel):
     """
     The action's settings; this type has none, so always `{}`.
     """
-    label: Label = ""
+    label: Label
     """
     A name for the action (new in the newest docs).
     """
-    description: Description | MISSING = MISSING
+    description: Description
     """
     Free text describing the action (new in the newest docs).
     """
-    action_trigger: Annotated[ActionTrigger, Field(validate_default=True)] = {
-        "type": "action_trigger_function_call",
-        "config": {},
-    }
+    action_trigger: ActionTrigger
     """
     What makes the agent run the action, a function call by the LLM (default) or a phrase the caller says.
     """
@@ -4900,7 +4866,7 @@ class Agent(SpecModel):
     """
     The id of the tenant that owns the agent.
     """
-    name: AgentName | MISSING = MISSING
+    name: AgentName
     """
     The agent's name; `null` for none.
     """
@@ -4908,7 +4874,7 @@ class Agent(SpecModel):
     """
     The agent's prompt.
     """
-    language: Language = "en"
+    language: Language
     """
     The language the agent speaks.
     """
@@ -4920,77 +4886,75 @@ class Agent(SpecModel):
     """
     The agent's voice.
     """
-    initial_message: InitialMessage | MISSING = MISSING
+    initial_message: InitialMessage
     """
     What the agent says first; `null` to wait for the caller.
     """
-    webhook: Webhook | None | MISSING = MISSING
+    webhook: Webhook | None
     """
     Where call events are sent; `null` for none.
     """
-    vector_database: VectorDatabase | None | MISSING = MISSING
+    vector_database: VectorDatabase | None
     """
     The knowledge base; `null` for none.
     """
-    interrupt_sensitivity: InterruptSensitivity = "low"
+    interrupt_sensitivity: InterruptSensitivity
     """
     How easily the caller interrupts the agent.
     """
-    context_endpoint: HttpUrl | None | MISSING = MISSING
+    context_endpoint: HttpUrl | None
     """
     A URL called for extra context when a call starts; `null` for none.
     """
-    noise_suppression: StrictBool = False
+    noise_suppression: StrictBool
     """
     Whether background noise is suppressed.
     """
-    endpointing_sensitivity: EndpointingSensitivity = "auto"
+    endpointing_sensitivity: EndpointingSensitivity
     """
     How quickly the agent decides the caller has finished.
     """
-    ivr_navigation_mode: IvrNavigationMode = "off"
+    ivr_navigation_mode: IvrNavigationMode
     """
     Whether the agent navigates phone menus.
     """
-    conversation_speed: ConversationSpeed = 1.0
+    conversation_speed: ConversationSpeed
     """
     Speaking-rate multiplier.
     """
-    initial_message_delay: InitialMessageDelay = 0
+    initial_message_delay: InitialMessageDelay
     """
     Delay before the initial message, in milliseconds.
     """
-    openai_model_name_override: ModelName | None | MISSING = MISSING
+    openai_model_name_override: ModelName | None
     """
     The model to use instead of the service's default; `null` for the default.
     """
-    ask_if_human_present_on_idle: StrictBool = False
+    ask_if_human_present_on_idle: StrictBool
     """
     Whether the agent asks "are you still there?" when the caller is silent.
     """
-    openai_account_connection: Id | None | MISSING = MISSING
+    openai_account_connection: Id | None
     """
     The id of the LLM connection the agent uses; `null` for the service's own. The docs embed the whole connection here; normalized to an id like every reference.
     """
-    run_do_not_call_detection: StrictBool = False
+    run_do_not_call_detection: StrictBool
     """
     Whether calls to numbers on do-not-call lists are refused.
     """
-    llm_fallback: LLMFallback | None | MISSING = MISSING
+    llm_fallback: LLMFallback | None
     """
     A fallback model; `null` for none.
     """
-    deepgram_keywords: DeepgramKeywords | None | MISSING = MISSING
+    deepgram_keywords: DeepgramKeywords | None
     """
     Transcription keyword boosts; `null` for none.
     """
-    idle_time_seconds: Annotated[StrictInt | None | MISSING, Field(ge=1, le=3600)] = (
-        MISSING
-    )
+    idle_time_seconds: Annotated[StrictInt | None, Field(ge=1, le=3600)]
     """
     Seconds of silence before the agent ends the call; `null` for the service default. **Ours:** 1 to 3600.
     """
-    llm_temperature: LlmTemperature = 0.0
+    llm_temperature: LlmTemperature
     """
     Sampling temperature of the agent's LLM.
     """

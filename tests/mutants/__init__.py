@@ -45,7 +45,7 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("embedded_object", "numbers embed the whole agent where the spec has its id", "response_schema_conformance",
            f._embed_agent),
     Mutant("drops_optional_field", "number answers leave out an empty label (the spec's default '')",
-           "write_applied", with_rewrite(f._drop_optional_label)),
+           "response_schema_conformance", with_rewrite(f._drop_optional_label)),
     # --- input handling
     Mutant("non_ascii_500", "any non-ASCII input is a 500", "not_a_server_error", with_rewrite(f._non_ascii_500),
            phases=("fuzzing",)),

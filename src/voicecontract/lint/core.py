@@ -29,6 +29,7 @@ RULE_CODES: dict[str, tuple[str, str]] = {
     "VC301": ("schema-description", "a component schema has no description"),
     "VC302": ("property-description", "a property has no description"),
     "VC303": ("parameter-description", "a parameter has no description"),
+    "VC304": ("response-complete", "a response property is neither required nor documented as 'omitted when …'"),
     "VC401": ("unused-component", "a component is not reachable from any operation"),
     "VC501": ("secret-unmarked", "a secret field lacks writeOnly, format: password or x-secret"),
     "VC502": ("secret-in-response", "a response schema contains a secret (writeOnly/x-secret) field"),

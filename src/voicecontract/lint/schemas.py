@@ -265,3 +265,30 @@ def check_secrets(spec: dict[str, Any]) -> Iterator[Issue]:
                         path + pointer("properties", name),
                         f"{name!r} is a secret but {ref.rsplit('/', 1)[-1]} is used in a response",
                     )
+
+
+# --------------------------------------------------------------------------- rules: complete responses
+
+OMITTED = re.compile(r"\bomitted when\b", re.IGNORECASE)
+
+
+@rule
+def check_complete_responses(spec: dict[str, Any]) -> Iterator[Issue]:
+    """VC304: a response property is required, or its description says when it is omitted."""
+    for ref in sorted(_response_schema_refs(spec)):
+        if not ref.startswith("#/components/schemas/"):
+            continue
+        schema = pointer_get(spec, ref[1:])
+        for path, sub in iter_subschemas(schema, ref[1:]):
+            props = sub.get("properties")
+            if not isinstance(props, dict):
+                continue
+            required = set(sub.get("required") or [])
+            for name, prop in props.items():
+                text = prop.get("description", "") if isinstance(prop, dict) else ""
+                if name not in required and not OMITTED.search(str(text)):
+                    yield issue(
+                        "VC304",
+                        path + pointer("properties", name),
+                        f"{name!r} is in a response but neither required nor documented as 'omitted when …'",
+                    )
