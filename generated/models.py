@@ -113,7 +113,7 @@ KeySecret = TypeAliasType(
     Annotated[
         StrictStr,
         Field(
-            examples=["your_api_key_here"],
+            examples=["k3y-0f-the-right-shape"],
             json_schema_extra={"x-secret": True},
             max_length=4096,
             min_length=1,
@@ -148,6 +148,52 @@ OpaqueSecret = TypeAliasType(
 A secret that may contain spaces and any printable Unicode (a password, a client secret, a
 customer API key). 1 to 1024 characters, no control characters, no leading or trailing
 whitespace. Never returned: responses show a `MaskedSecret` instead.
+
+"""
+
+
+UnworkableKey1 = TypeAliasType(
+    "UnworkableKey1",
+    Annotated[StrictStr, Field(pattern="^(?:\"[\\s\\S]*\"|'[\\s\\S]*'|`[\\s\\S]*`)$")],
+)
+"""
+wrapped in quotes; paste the value without them
+"""
+
+
+UnworkableKey2 = TypeAliasType(
+    "UnworkableKey2", Annotated[StrictStr, Field(pattern="^[A-Z][A-Z0-9_]*=[^=]")]
+)
+"""
+a pasted environment line NAME=value; paste only the value
+"""
+
+
+UnworkableKey3 = TypeAliasType(
+    "UnworkableKey3",
+    Annotated[
+        StrictStr,
+        Field(
+            pattern="^(?:[Yy][Oo][Uu][Rr]|[Rr][Ee][Pp][Ll][Aa][Cc][Ee]|[Ii][Nn][Ss][Ee][Rr][Tt]|[Ee][Nn][Tt][Ee][Rr]|[Pp][Aa][Ss][Tt][Ee])[_ -]|[_ -](?:[Hh][Ee][Rr][Ee]|[Pp][Ll][Aa][Cc][Ee][Hh][Oo][Ll][Dd][Ee][Rr])$|^<[^>]*>$|^\\{\\{[\\s\\S]*\\}\\}$|[Xx]{8,}|\\.\\.\\.|^(?:[Cc][Hh][Aa][Nn][Gg][Ee][_-]?[Mm][Ee]|[Pp][Ll][Aa][Cc][Ee][Hh][Oo][Ll][Dd][Ee][Rr]|[Rr][Ee][Dd][Aa][Cc][Tt][Ee][Dd]|[Uu][Nn][Dd][Ee][Ff][Ii][Nn][Ee][Dd]|[Nn][Uu][Ll][Ll]|[Nn][Oo][Nn][Ee])$"
+        ),
+    ],
+)
+"""
+a placeholder from documentation or a template, not a real value
+"""
+
+
+UnworkableKey = TypeAliasType(
+    "UnworkableKey", UnworkableKey1 | UnworkableKey2 | UnworkableKey3
+)
+"""
+Values that cannot be a working key or account identifier, whatever the provider: every
+key-kind credential schema (`KeySecret`, `KeyText`) excludes them with `not`, so the server
+rejects them with a 400 and the validators with an error. Each alternative's `x-code` is the
+stable code reported for it and its description the message. **Ours:** the docs and the 2024
+spec accept any string here; a connection stored with one of these fails only at call time.
+Values that may still work (a `my_` prefix, `dummy`, a short run of `x`) stay warnings of the
+validators.
 
 """
 
@@ -2189,7 +2235,7 @@ class ExternalApiKeyCredentials(SpecModel):
     """
     header_name: HttpToken | MISSING = MISSING
     """
-    The header that carries the key (default `Authorization`); hop-by-hop headers such as `Host` are warned about.
+    The header that carries the key (default `Authorization`); a header the HTTP client manages itself (`Host`, `Content-Length`, hop-by-hop headers, …) is rejected.
     """
     prefix: HttpToken | MISSING = MISSING
     """
@@ -2215,7 +2261,7 @@ class ExternalApiKeyCredentialsMasked(SpecModel):
     """
     header_name: HttpToken | MISSING = MISSING
     """
-    The header that carries the key (default `Authorization`); hop-by-hop headers such as `Host` are warned about. Omitted when not set.
+    The header that carries the key (default `Authorization`). Omitted when not set.
     """
     prefix: HttpToken | MISSING = MISSING
     """

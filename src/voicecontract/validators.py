@@ -1,7 +1,8 @@
 """Importable payload validators: ``validate`` for any schema of the spec.
 
 Every check rests on the generated models (the spec's JSON Schema rules) plus, for credentials,
-the one table of per-provider rules in ``voicecontract.credentials``.
+the one table of per-provider rules in ``voicecontract.credentials``, plus the values the spec
+excludes with ``not`` (the generator drops that keyword, so the models alone would accept them).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, Valida
 
 from voicecontract._base import WHOLE_FLOAT_LIMIT, annotation_is_int
 from voicecontract.credentials import inspect, normalize_type, tables
+from voicecontract.credentials.generic import Exclusion, exclusions
 from voicecontract.errors import Issue, PayloadError, issues_from_validation_error
 from voicecontract.spec import index, packaged_spec, pointer
 
@@ -168,17 +170,23 @@ def credential_sites() -> dict[str, tuple[str | None, tuple[str, ...]]]:
     return sites
 
 
-@cache
-def credential_paths(schema_name: str) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Where credentials sit inside a schema: (path with "*" for array items, site schema), nested ones too."""
+def _schema_paths(schema_name: str, pick: Any) -> tuple[tuple[tuple[str, ...], Any], ...]:
+    """Where ``pick(node)`` answers inside a schema: (path with "*" for array items, the answer), nested too.
+
+    The walk does not go below a node that was picked, nor into a credential site (the credential
+    rules own everything there).
+    """
     schemas = index().schemas
     sites = credential_sites()
-    found: list[tuple[tuple[str, ...], str]] = []
+    found: list[tuple[tuple[str, ...], Any]] = []
 
     def visit(node: Any, path: tuple[str, ...], seen: frozenset[str]) -> None:
+        picked = pick(node)
+        if picked is not None:
+            found.append((path, picked))
+            return
         name = schemas.name_of(node)
         if name in sites:
-            found.append((path, name))
             return
         if name is not None:
             if name in seen or len(path) > 12:
@@ -197,6 +205,21 @@ def credential_paths(schema_name: str) -> tuple[tuple[tuple[str, ...], str], ...
 
     visit({"$ref": f"#/components/schemas/{schema_name}"}, (), frozenset())
     return tuple(dict.fromkeys(found))
+
+
+@cache
+def credential_paths(schema_name: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Where credentials sit inside a schema: (path with "*" for array items, site schema), nested ones too."""
+    sites = credential_sites()
+    names = index().schemas.name_of
+    return _schema_paths(schema_name, lambda node: names(node) if names(node) in sites else None)
+
+
+@cache
+def exclusion_paths(schema_name: str) -> tuple[tuple[tuple[str, ...], tuple[Exclusion, ...]], ...]:
+    """Where the spec excludes values with ``not`` outside credentials (those the credential rules check)."""
+    schemas = index().schemas
+    return _schema_paths(schema_name, lambda node: exclusions(schemas.exclusions(node)) or None)
 
 
 def _values_at(
@@ -254,6 +277,10 @@ def check_value(schema_name: str, payload: Any, strict: bool = False) -> tuple[A
     payload = _prepare(payload, schema_name)
     value, model = _model_issues(ta, payload)
     rules = _rule_issues(schema_name, payload) if credential_paths(schema_name) else []
+    for path, excluded in exclusion_paths(schema_name):  # `not` exclusions, which the models cannot hold
+        for at, found in _values_at(payload, path):
+            if isinstance(found, str):
+                rules.extend(Issue(pointer(*at), ex.code, ex.message) for ex in excluded if ex.pattern.search(found))
     if not model and not rules:
         return value, []
     issues = _merge(model, rules)

@@ -2,7 +2,9 @@
 
 For every component schema: instances generated from the spec's JSON Schema are accepted by
 the model and round-trip to an equal JSON value; mutated instances are accepted by the model
-exactly when a JSON Schema 2020-12 validator accepts them. Fixed seed (VOICECONTRACT_SEED);
+exactly when a JSON Schema 2020-12 validator accepts them, with one documented exception: the
+generator drops `not`, so a value the spec excludes with it passes the bare model and must be
+rejected by validate() with the exclusion's code instead. Fixed seed (VOICECONTRACT_SEED);
 every failure notes the seed that reproduces it.
 """
 
@@ -17,13 +19,24 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.support.agreement import EXAMPLES, SEED, STATS, instances, json_equal, mutations, oracle, schema_names
+from voicecontract.credentials import tables
 from voicecontract.lint import example_sites
 from voicecontract.spec import packaged_spec
-from voicecontract.validators import adapter, dump
+from voicecontract.validators import adapter, check_value, dump
 
 SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck)
 )
+
+
+EXCLUSION_CODES = {code for fk in (f for t in tables().values() for f in t.fields.values()) for code in
+                   (ex.code for ex in fk.excluded)}
+
+
+def excluded(name: str, value: Any) -> bool:
+    """Whether validate() rejects the value for a `not` exclusion of the spec (and only errors remain)."""
+    _, issues = check_value(name, value)
+    return any(i.code in EXCLUSION_CODES and i.severity == "error" for i in issues)
 
 
 def model_accepts(name: str, value: Any) -> tuple[bool, Any]:
@@ -52,6 +65,11 @@ def test_model_agrees_with_the_spec(name: str) -> None:
         what, mutant = data.draw(mutations(value), label="mutation")
         spec_ok = oracle(name).is_valid(mutant)
         model_ok, result = model_accepts(name, mutant)
+        if model_ok and not spec_ok and excluded(name, mutant):
+            # The generator drops `not`: a value the spec excludes (a placeholder, a quoted key) passes
+            # the bare model, and validate() rejects it with the exclusion's code, as the spec does.
+            stats["excluded"] += 1
+            return
         assert model_ok == spec_ok, (
             f"{name}: after mutation [{what}] the spec {'accepts' if spec_ok else 'rejects'} "
             f"but the model {'accepts' if model_ok else 'rejects'}: {result if not model_ok else ''}"

@@ -95,7 +95,7 @@ def _ignores_auth(db: str, tokens: list[str]) -> App:
     def tenant(request: Any) -> str:
         try:
             return str(real(request))
-        except Exception:  # noqa: BLE001 - the fault: no token, or a wrong one, is the first tenant
+        except Exception:  # the fault: no token, or a wrong one, is the first tenant
             return str(fallback)
 
     server.tenant = tenant

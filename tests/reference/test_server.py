@@ -457,3 +457,26 @@ def test_an_inline_connection_gets_the_credential_rules_and_its_role(a: Api) -> 
                                             "openai_account_connection": twilio_as_llm}, expect=400)
     assert err["issues"][0]["path"] == "/body/openai_account_connection"
     assert a.get("/v1/account_connections/list", expect=200)["total"] == before  # nothing half-made
+
+
+@pytest.mark.parametrize(("ctype", "field", "value", "code"), [
+    ("openai", "openai_api_key", '"' + "k" * 30 + '"', "quoted"),
+    ("openai", "openai_api_key", "OPENAI_API_KEY=" + "k" * 30, "env_assignment"),
+    ("openai", "openai_api_key", "sk-...", "placeholder"),
+    ("deepgram", "deepgram_api_key", "YOUR_API_KEY", "placeholder"),
+    ("twilio", "twilio_account_sid", "AC" + "0" * 32, "placeholder"),
+    ("external_api_key", "header_name", "Content-Length", "external.header_name_reserved"),
+])
+def test_a_value_that_cannot_work_is_a_400_naming_the_field(a: Api, ctype: str, field: str, value: str,
+                                                             code: str) -> None:
+    creds = {**credentials(ctype), field: value}
+    err = a.post("/v1/account_connections/create", json={"type": f"account_connection_{ctype}", "credentials": creds},
+                 expect=400)
+    assert (f"/body/credentials/{field}", code) in {(i["path"], i["code"]) for i in err["issues"]}
+    assert value not in str(err)  # the value is not echoed
+
+
+def test_a_value_that_may_still_work_is_stored(a: Api) -> None:
+    creds = {**credentials("un_pw_oauth"), "password": "'my password'"}  # quotes may be part of a password
+    a.post("/v1/account_connections/create", json={"type": "account_connection_un_pw_oauth", "credentials": creds},
+           expect=201)

@@ -267,3 +267,58 @@ def test_the_readme_lists_every_rule_by_code_and_name() -> None:
         if len(cells) == 3 and cells[0].startswith("VC") and cells[0][2:].isdigit():
             rows[cells[0]] = cells[1]
     assert rows == {code: name for code, (name, _) in RULE_CODES.items()}
+
+
+def test_an_unexpressible_check_voicecontract_does_not_implement_is_a_finding(spec_copy: Doc) -> None:
+    schemas(spec_copy)["PemPrivateKey"]["x-unexpressible-check"] = "must-be-prime"
+    found = [i for i in lint_spec(spec_copy, with_validator=False) if i.code == "VC702"]
+    assert [i.path for i in found] == ["/components/schemas/PemPrivateKey/x-unexpressible-check"]
+
+
+def test_every_unexpressible_check_has_a_generator_for_the_suite() -> None:
+    from voicecontract.credentials.providers import UNEXPRESSIBLE_CHECKS
+    from voicecontract.suite.hooks import GENERATORS
+
+    assert set(GENERATORS) == set(UNEXPRESSIBLE_CHECKS)
+
+
+def test_list_rules_shows_what_the_spec_asks_beyond_shapes() -> None:
+    out = subprocess.run([sys.executable, "-m", "voicecontract", "lint", "--list-rules"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "pem-private-key" in out and "/components/schemas/PemPrivateKey" in out
+    for code in ("quoted", "env_assignment", "placeholder", "external.header_name_reserved"):
+        assert f"  {code} " in out, code
+
+
+def beyond_shapes_rows(spec: Doc) -> list[str]:
+    from voicecontract.lint.core import unexpressible_checks, value_exclusions
+
+    rows = [f"| x-unexpressible-check | `{check}` | `{where}` |" for check, where in unexpressible_checks(spec)]
+    rows += [f"| not | `{code}` | `{where}` |" for code, where, _ in value_exclusions(spec)]
+    return rows
+
+
+def readme_block(marker: str) -> str:
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {marker}:begin -->\n(.*?)<!-- {marker}:end -->", text, re.S)
+    assert found, f"README.md has no {marker} block"
+    return found.group(1)
+
+
+def test_the_readme_lists_what_the_spec_asks_beyond_shapes(spec_doc: Doc) -> None:
+    lines = readme_block("beyond-shapes").splitlines()[2:]
+    assert lines == beyond_shapes_rows(spec_doc), "\n".join(beyond_shapes_rows(spec_doc))
+
+
+def test_the_readme_table_of_deviations_is_the_specs(spec_doc: Doc) -> None:
+    from voicecontract.lint.core import deviations, deviations_markdown
+
+    expected = deviations_markdown(spec_doc)
+    assert readme_block("deviations") == expected, "run `voicecontract lint --deviations` and paste:\n" + expected
+    texts = [text for text, _ in deviations(spec_doc)]
+    assert len(texts) >= 40 and all(texts), "every **Ours:** note has its decision after the marker"
+    assert any("openai_account_connection" in p for _, places in deviations(spec_doc) for p in places)

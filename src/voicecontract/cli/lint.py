@@ -12,6 +12,19 @@ from voicecontract.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, default_spe
 FORMATS = ["text", "json", "sarif", "junit"]
 
 
+def list_spec_checks(spec: dict[str, object]) -> None:
+    """Print what the spec asks beyond JSON Schema shapes: its unexpressible checks and value exclusions."""
+    from voicecontract.credentials.providers import UNEXPRESSIBLE_CHECKS
+    from voicecontract.lint.core import unexpressible_checks, value_exclusions
+
+    print("\nChecks JSON Schema cannot express (x-unexpressible-check; the validators and the server apply them):")
+    for check, where in unexpressible_checks(spec):
+        print(f"  {check:<30} {where}: {UNEXPRESSIBLE_CHECKS.get(check, 'unknown to voicecontract (VC702)')}")
+    print("\nValues the spec excludes with `not` (an error with this code from the validators and the server):")
+    for code, where, message in value_exclusions(spec):
+        print(f"  {code:<30} {where}: {message}")
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     """Lint OpenAPI documents with openapi-spec-validator and voicecontract's rules."""
     from voicecontract import __version__
@@ -19,9 +32,20 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from voicecontract.lint.formats import junit, sarif
     from voicecontract.spec import SpecLoadError, load_spec_file, packaged_spec
 
+    if args.deviations:
+        from voicecontract.lint.core import deviations_markdown
+
+        try:
+            spec = load_spec_file(args.spec[0]) if args.spec else packaged_spec()
+        except (SpecLoadError, OSError) as exc:
+            print(f"voicecontract lint: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(deviations_markdown(spec), end="")
+        return EXIT_OK
     if args.list_rules:
         for code, (name, text) in RULE_CODES.items():
             print(f"{code}  {name:<22} {text}")
+        list_spec_checks(packaged_spec() if not args.spec else load_spec_file(args.spec[0]))
         return EXIT_OK
     paths: list[str | None] = list(args.spec) or [default_spec()]
     results = []
@@ -71,5 +95,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="text",
         help="text (default), json, sarif (SARIF 2.1.0, for code-scanning annotations) or junit",
     )
-    p.add_argument("--list-rules", action="store_true", help="list the rule codes and exit")
+    p.add_argument("--list-rules", action="store_true",
+                   help="list the rule codes, the spec's unexpressible checks and value exclusions, and exit")
+    p.add_argument("--deviations", action="store_true",
+                   help="print every **Ours:** decision of the spec (where it departs from the docs) as a "
+                        "Markdown table, and exit")
     p.set_defaults(func=cmd_lint)

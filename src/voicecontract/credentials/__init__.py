@@ -33,6 +33,9 @@ def all_codes() -> dict[str, Severity]:
         for checks in table.rules.values():
             for c in checks:
                 codes.setdefault(c.code, c.severity)
+        for fk in table.fields.values():  # what the spec excludes with `not` (x-code)
+            for ex in fk.excluded:
+                codes.setdefault(ex.code, "error")
     return codes
 
 

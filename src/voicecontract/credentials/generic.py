@@ -31,7 +31,6 @@ URL_RULES: list[Check] = [
 # --------------------------------------------------------------------------- cross-cutting (§1)
 
 AUTH_PREFIX = re.compile(r"(?:bearer|token|basic|apikey|api-key)[ \t:=]+", re.IGNORECASE | re.ASCII)
-ENV_LINE = re.compile(r"(?:export[ \t]+)?[A-Z][A-Z0-9_]*=[^\r\n]*", re.ASCII)
 PLACEHOLDER = re.compile(
     r"(?:your|my|insert|enter|replace|paste)[_ -].*|.*[_ -](?:here|placeholder)|x{6,}|X{6,}|<[^>]*>|\{\{.*\}\}|"
     r"changeme|change[_-]me|placeholder|redacted|dummy|none|null|undefined|todo|\.{3}|.*\.\.\..*",
@@ -73,12 +72,32 @@ GENERIC_CODES = {"inner_whitespace"}
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """A class of values the spec excludes from a field with ``not`` (e.g. a placeholder): an error."""
+
+    code: str
+    message: str
+    pattern: re.Pattern[str]
+
+
+def exclusions(found: list[tuple[str, str, str]]) -> tuple[Exclusion, ...]:
+    """Compile the spec's exclusions of a field (``Schemas.exclusions``)."""
+    return tuple(Exclusion(code, message or "a value of this kind cannot work", re.compile(pattern))
+                 for code, message, pattern in found)
+
+
+@dataclass(frozen=True)
 class FieldKind:
     """What the spec says a credential field is (derived from its schema, not written by hand)."""
 
     kind: str  # key | opaque | url | pem | other
     secret: bool
     max_length: int | None
+    excluded: tuple[Exclusion, ...] = ()
+
+    def excludes(self, value: str) -> list[Exclusion]:
+        """The spec's exclusions this value falls under."""
+        return [ex for ex in self.excluded if ex.pattern.search(value)]
 
 
 def _where(fk: FieldKind, i: int, c: str) -> str:
@@ -100,7 +119,8 @@ def cross_cutting(value: str, fk: FieldKind) -> list[tuple[str, Severity, str]]:
         # nothing else is worth scanning a value this size for
         shown = "" if fk.secret else f" ({len(value)})"  # a secret's length is not told
         return [("too_long", "error", f"longer than {fk.max_length} characters{shown}")]
-    if kind == "key" and CLEAN_KEY.fullmatch(value) and not looks_placeholder(value):
+    excluded = fk.excludes(value) if fk.excluded else []
+    if kind == "key" and not excluded and CLEAN_KEY.fullmatch(value) and not looks_placeholder(value):
         return []  # the common case: nothing below can fire
     if kind == "pem":
         return out
@@ -147,12 +167,15 @@ def cross_cutting(value: str, fk: FieldKind) -> list[tuple[str, Severity, str]]:
     if value.startswith("****") and fk.secret:
         sev: Severity = "error" if kind == "key" else "warning"
         out.append(("masked_value", sev, "this is the masked hint a response shows, not the secret"))
-    if kind == "key" and ENV_LINE.fullmatch(stripped):
-        out.append(("env_assignment", "warning", "looks like an environment line NAME=value; paste only the value"))
-    if looks_placeholder(stripped):
-        out.append(("placeholder", "warning", "looks like a placeholder, not a real value"))
-    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'`":
-        out.append(("quoted", "warning", "wrapped in quotes; paste the value without them"))
+    # What the spec excludes cannot work (errors, by the spec's codes); what only looks odd may still
+    # work (warnings): a `my_` prefix, `dummy`, quotes around a password.
+    fired = {ex.code for ex in excluded}
+    out.extend((ex.code, "error", ex.message) for ex in excluded)
+    if "placeholder" not in fired and looks_placeholder(stripped):
+        out.append(("maybe_placeholder", "warning", "looks like a placeholder, not a real value"))
+    quoted = len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "\"'`"
+    if quoted and "quoted" not in fired:
+        out.append(("maybe_quoted", "warning", "wrapped in quotes; if they are not part of the value, remove them"))
     return out
 
 
@@ -169,7 +192,6 @@ GENERIC_SEVERITIES: dict[str, Severity] = {
     "non_ascii": "error",
     "invisible_character": "warning",
     "masked_value": "error",
-    "env_assignment": "warning",
-    "placeholder": "warning",
-    "quoted": "warning",
+    "maybe_placeholder": "warning",
+    "maybe_quoted": "warning",
 }

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from voicecontract.credentials.providers import AZURE_KEY, AZURE_REGIONS, HOP_BY_HOP, RETIRED_AZURE_VERSIONS
+from voicecontract.credentials.providers import AZURE_KEY, AZURE_REGIONS, RETIRED_AZURE_VERSIONS
 
 CLEAN_URL = (
     r"https://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::[0-9]{1,5})?"
@@ -91,7 +91,7 @@ SHAPES: dict[str, dict[tuple[str, ...], Shape]] = {
     },
     "external_api_key": {
         ("api_key",): CLEAN_OPAQUE,
-        ("header_name",): lambda v: re.fullmatch(r"[A-Za-z0-9-]{1,64}", v) is not None and v.lower() not in HOP_BY_HOP,
+        ("header_name",): r"[A-Za-z0-9-]{1,64}",  # reserved names: the spec's exclusion (``not``)
         ("prefix",): r"[A-Za-z][A-Za-z0-9-]{0,63}",
         ("location",): Tight(("header", "query").__contains__),
     },

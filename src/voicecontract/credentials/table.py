@@ -21,6 +21,7 @@ from voicecontract.credentials.generic import (
     URL_RULES,
     FieldKind,
     cross_cutting,
+    exclusions,
     looks_placeholder,
 )
 from voicecontract.credentials.providers import OBJECT_RULES, PROVIDER_RULES
@@ -76,7 +77,7 @@ def _shape_predicate(shape: Shape, fk: FieldKind, checks: list[Check]) -> Callab
     prefix = AUTH_PREFIX.match if fk.kind == "opaque" else None
 
     def ok(v: str) -> bool:
-        if len(v) > limit or not test(v) or looks_placeholder(v):
+        if len(v) > limit or not test(v) or looks_placeholder(v) or fk.excludes(v):
             return False
         if v[0] == v[-1] and v[0] in "\"'`":  # quoted
             return False
@@ -97,7 +98,9 @@ def field_kinds(schemas: Schemas, schema_name: str, prefix: tuple[str, ...] = ()
             out.update(field_kinds(schemas, ref, (*prefix, name)))
             continue
         max_length = target.get("maxLength") if isinstance(target, dict) else None
-        out[(*prefix, name)] = FieldKind(schemas.credential_kind(prop), schemas.is_secret(prop), max_length)
+        out[(*prefix, name)] = FieldKind(
+            schemas.credential_kind(prop), schemas.is_secret(prop), max_length, exclusions(schemas.exclusions(prop))
+        )
     return out
 
 

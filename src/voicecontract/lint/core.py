@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -110,3 +111,94 @@ def effective_parameters(spec: dict[str, Any], path: str, op: dict[str, Any]) ->
 def has_body(spec: dict[str, Any], op: dict[str, Any]) -> bool:
     """Whether the operation takes a request body."""
     return isinstance(resolve(spec, op.get("requestBody")), dict)
+
+
+# --------------------------------------------------------------------------- what the spec asks beyond shapes
+
+
+def unexpressible_checks(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(check name, JSON pointer) of every ``x-unexpressible-check`` in the document's schemas."""
+    from voicecontract.spec import iter_subschemas
+
+    found = []
+    for name, schema in ((spec.get("components") or {}).get("schemas") or {}).items():
+        for path, sub in iter_subschemas(schema, pointer("components", "schemas", name)):
+            check = sub.get("x-unexpressible-check")
+            if isinstance(check, str):
+                found.append((check, path))
+    return found
+
+
+def value_exclusions(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(x-code, JSON pointer, message) of every value class a schema excludes with ``not`` (each once)."""
+    from voicecontract.spec import iter_subschemas
+
+    found = []
+    for name, schema in ((spec.get("components") or {}).get("schemas") or {}).items():
+        for path, sub in iter_subschemas(schema, pointer("components", "schemas", name)):
+            excluded = sub.get("not")
+            if not isinstance(excluded, dict):
+                continue
+            ref = excluded.get("$ref")
+            base = ref[1:] if isinstance(ref, str) and ref.startswith("#/") else path + "/not"
+            target = resolve(spec, excluded)
+            if not isinstance(target, dict):
+                continue
+            alternatives = [(f"{base}/anyOf/{i}", a) for i, a in enumerate(target.get("anyOf") or [])] or [
+                (base, target)
+            ]
+            for at, alt in alternatives:
+                entry = (str(alt.get("x-code", "")), at, str(alt.get("description", "")))
+                if isinstance(alt, dict) and "x-code" in alt and entry not in found:
+                    found.append(entry)
+    return found
+
+
+OURS = re.compile(r"\*\*Ours(?::\*\*|\*\*[,:]?)\s*")
+
+
+def deviations(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """Every decision the spec marks **Ours:** where it departs from the docs: (text, pointers), in order.
+
+    The text is the marked paragraph from the marker on; the same decision written at several places
+    (a request schema and its response twin) is one entry with all of its pointers.
+    """
+    from voicecontract.spec import walk
+
+    found: dict[str, list[str]] = {}
+    for at, node in walk(spec):
+        text = node.get("description") if isinstance(node, dict) else None
+        if not isinstance(text, str):
+            continue
+        for paragraph in re.split(r"\n\s*\n|\n\s*[*-] ", text):  # paragraphs and list items
+            marker = OURS.search(paragraph)
+            if marker and not paragraph[: marker.start()].rstrip().endswith("marked"):  # not the convention itself
+                decision = " ".join(paragraph[marker.end() :].split())
+                found.setdefault(decision, []).append(at + "/description")
+    return list(found.items())
+
+
+def subject(at: str) -> str:
+    """What a JSON pointer into the spec names, for people: ``PhoneNumber.label``, ``POST /v1/numbers/buy``."""
+    from voicecontract.spec import split_pointer
+
+    tokens = [t for t in split_pointer(at) if t != "description"]
+    if tokens[:1] == ["paths"] and len(tokens) >= 3:
+        return f"{tokens[2].upper()} {tokens[1]}"
+    if tokens[:2] == ["components", "schemas"] and len(tokens) >= 3:
+        props = [tokens[i + 1] for i, t in enumerate(tokens[:-1]) if t == "properties"]
+        return ".".join([tokens[2], *props])
+    if tokens[:1] == ["components"] and len(tokens) >= 3:
+        return f"{tokens[1][:-1]} {tokens[2]}"
+    return "the whole API" if tokens[:1] == ["info"] else "/".join(tokens)
+
+
+def deviations_markdown(spec: dict[str, Any]) -> str:
+    """The README's "Where we differ from the docs" table (``voicecontract lint --deviations``)."""
+    rows = ["| what | our decision | where (JSON pointer into the spec) |", "|---|---|---|"]
+    for text, places in deviations(spec):
+        what = ", ".join(dict.fromkeys(subject(p) for p in places[:3])) + (" …" if len(places) > 3 else "")
+        where = f"`{places[0]}`" + (f" (+{len(places) - 1})" if len(places) > 1 else "")
+        rows.append(f"| {what} | {text.replace('|', chr(92) + '|')} | {where} |")
+    return "\n".join(rows) + "\n"
+

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from voicecontract.credentials.providers import UNEXPRESSIBLE_CHECKS
 from voicecontract.errors import Issue
 from voicecontract.lint.core import JSON, effective_parameters, has_body, issue, iter_operation_schemas, rule
 from voicecontract.spec import iter_operations, iter_subschemas, pointer, resolve, walk
@@ -139,6 +140,14 @@ def _ext_issues(spec: dict[str, Any]) -> Iterator[Issue]:
             ref = sub.get("x-references")
             if ref is not None and ref not in names:
                 yield issue("VC702", path + "/x-references", f"x-references names no component schema ({ref!r})")
+            check = sub.get("x-unexpressible-check")
+            if check is not None and check not in UNEXPRESSIBLE_CHECKS:
+                yield issue(
+                    "VC702",
+                    path + "/x-unexpressible-check",
+                    f"x-unexpressible-check {check!r} is not a check voicecontract implements "
+                    f"({', '.join(sorted(UNEXPRESSIBLE_CHECKS))})",
+                )
             usable = sub.get("x-usable-as")
             if usable is not None and not (isinstance(usable, list) and all(isinstance(u, str) for u in usable)):
                 yield issue("VC702", path + "/x-usable-as", "x-usable-as is a list of uses, e.g. [telephony]")

@@ -320,6 +320,26 @@ class Schemas:
                 for item in value:
                     yield from self.public_strings(items, item, _depth + 1)
 
+    def exclusions(self, node: JSON) -> list[tuple[str, str, str]]:
+        """The values a string schema excludes with ``not``: (``x-code``, description, pattern) each.
+
+        Read from the node and from what it references; a ``not`` may hold one pattern or, through a
+        ``$ref``, an ``anyOf`` of them. A pattern without an ``x-code`` is reported as ``excluded``.
+        """
+        out: list[tuple[str, str, str]] = []
+        for holder in (node, self.resolve(node)):
+            excluded = holder.get("not") if isinstance(holder, dict) else None
+            if excluded is None:
+                continue
+            target = self.resolve(excluded)
+            alternatives = target.get("anyOf") or [target] if isinstance(target, dict) else []
+            for alt in alternatives:
+                if isinstance(alt, dict) and isinstance(alt.get("pattern"), str):
+                    entry = (str(alt.get("x-code", "excluded")), str(alt.get("description", "")), alt["pattern"])
+                    if entry not in out:
+                        out.append(entry)
+        return out
+
     def credential_kind(self, node: JSON) -> str:
         """``x-credential-kind`` of a credential field's schema: key, opaque, url, pem, or other."""
         kind = self.extension(node, "x-credential-kind", "other")
