@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS resources_unique ON resources (kind, unique_key) WHERE unique_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_tenant ON resources (kind, tenant, seq);
+CREATE INDEX IF NOT EXISTS resources_seq ON resources (seq);  -- MAX(seq) per insert, not a table scan
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 

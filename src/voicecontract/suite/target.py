@@ -7,7 +7,6 @@ them through the same kind of transport.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -19,20 +18,6 @@ import httpx
 def random_token() -> str:
     """A fresh token for the embedded server (random, so it never matches test data by chance)."""
     return "vc_" + secrets.token_hex(16)
-
-
-class _AsgiCaller:
-    """Calls an ASGI app from synchronous code through one event loop in a daemon thread (~1 ms a call)."""
-
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, name="voicecontract-asgi", daemon=True).start()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://voicecontract.embedded"
-        )
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return asyncio.run_coroutine_threadsafe(self.client.request(method, path, **kwargs), self.loop).result(60)
 
 
 UNRESPONSIVE = 2  # timeouts of one operation after which the run stops sending it requests
@@ -97,18 +82,26 @@ class Target:
         """How reports name the target."""
         return self.base_url or "embedded reference server (in-process)"
 
-    _caller: _AsgiCaller | None = field(default=None, repr=False)
+    _bridge: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def bridge(self) -> Any:
+        """The embedded app reached by plain calls in the calling thread (``voicecontract.reference.bridge``)."""
+        from voicecontract.reference.bridge import SyncAsgi
+
+        with self._lock:
+            if self._bridge is None:
+                self._bridge = SyncAsgi(self.app)
+        return self._bridge
+
     def _client(self) -> Any:
-        if self.app is not None:
-            with self._lock:
-                if self._caller is None:
-                    self._caller = _AsgiCaller(self.app)
-            return self._caller
         client = getattr(self._local, "client", None)
         if client is None:
-            client = httpx.Client(base_url=self.base_url or "", timeout=self.timeout)
+            if self.app is not None:
+                client = httpx.Client(transport=self.bridge.transport(), base_url="http://voicecontract.embedded")
+            else:
+                client = httpx.Client(base_url=self.base_url or "", timeout=self.timeout)
             self._local.client = client
         return client
 
