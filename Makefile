@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test contract generate check-generated serve bench mutants fuzz clean reports
+.PHONY: help setup lint test contract generate check-generated compat serve bench mutants fuzz clean reports
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
@@ -32,6 +32,12 @@ generate: setup ## regenerate generated/ (models + packaged spec) from spec/ wit
 check-generated: setup ## fail with a diff when generated/ is stale
 	$(BIN)/voicecontract generate --check
 
+COMPAT = $(BIN)/voicecontract diff spec/history/openapi-2024-08.json spec/openapi.yaml --format markdown --fail-on none \
+	--path-prefix /v1/numbers --path-prefix /v1/agents --path-prefix /v1/account_connections
+
+compat: setup ## rewrite docs/compat-2024.md: what changed from the 2024 published spec to ours (tests check it is current)
+	$(COMPAT) > docs/compat-2024.md
+
 PYTEST_WORKERS ?= 2
 
 test: lint check-generated ## everything CI runs: lint, check-generated and the whole pytest suite (2 processes)
@@ -46,7 +52,7 @@ serve: setup ## start the reference server on 127.0.0.1:8000 (prints its URL and
 	$(BIN)/voicecontract serve
 
 bench: setup ## run the benchmarks in bench/ and print ratios
-	@for f in validators server suite load; do echo "== bench/$$f.py"; $(BIN)/python -m bench.$$f || exit 1; done
+	@for f in validators server suite load diff; do echo "== bench/$$f.py"; $(BIN)/python -m bench.$$f || exit 1; done
 
 mutants: setup ## our suite and plain schemathesis against every faulty and legitimate server (full budget)
 	$(BIN)/python -m tests.mutants --full

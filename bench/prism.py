@@ -1,4 +1,5 @@
-"""Prism 5 (Stoplight's mock server, from the npm registry), for the benches that compare against it."""
+"""npm tools the benches compare against, installed into .cache/ on first use: Prism 5 (Stoplight's mock
+server) for the server benches, Optic for the diff bench."""
 
 from __future__ import annotations
 
@@ -11,23 +12,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def npm_tool(name: str, package: str, binary: str, *, overrides: dict[str, str] | None = None) -> Path | None:
+    """An npm CLI, installed into .cache/NAME from the npm registry when missing (None, saying why, if it cannot)."""
+    import json
+
+    target = ROOT / ".cache" / name
+    found = target / "node_modules" / ".bin" / binary
+    if found.exists():
+        return found
+    if shutil.which("npm") is None:
+        print(f"{name}: skipped (npm is not installed)")
+        return None
+    print(f"{name}: installing {package} into .cache/{name} …", flush=True)
+    target.mkdir(parents=True, exist_ok=True)
+    manifest = {"private": True, "dependencies": {}, "overrides": overrides or {}}
+    (target / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
+    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(target), package],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not found.exists():
+        print(f"{name}: skipped (npm install failed: {proc.stderr.strip()[-300:]})")
+        return None
+    return found
+
+
 def prism_binary() -> Path | None:
     """Prism's CLI, installed into .cache/prism from the npm registry when missing."""
-    target = ROOT / ".cache" / "prism"
-    binary = target / "node_modules" / ".bin" / "prism"
-    if binary.exists():
-        return binary
-    if shutil.which("npm") is None:
-        print("Prism: skipped (npm is not installed)")
-        return None
-    print("Prism: installing @stoplight/prism-cli@5 into .cache/prism …", flush=True)
-    target.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(target),
-                           "@stoplight/prism-cli@5"], capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not binary.exists():
-        print(f"Prism: skipped (npm install failed: {proc.stderr.strip()[-300:]})")
-        return None
-    return binary
+    return npm_tool("prism", "@stoplight/prism-cli@5", "prism")
 
 
 @contextmanager

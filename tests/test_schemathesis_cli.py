@@ -26,7 +26,7 @@ def test_schemathesis_cli_finds_no_failures(tmp_path: Path) -> None:
     with server_process(["--db", ":memory:", "--token", TOKEN]) as srv:
         proc = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "run", "generated/openapi.json", "--url", srv.url,
-             "-H", f"Authorization: Bearer {TOKEN}", "--seed", str(SEED), "--workers", "2",
+             "-H", f"Authorization: Bearer {TOKEN}", "--seed", str(SEED), "--workers", "1",  # 2 threads trip CPython 3.11's AST race (#106905)
              "--report", "junit", "--report-junit-path", str(junit), "--no-color"],
             cwd=ROOT, capture_output=True, text=True, check=False, timeout=900,
         )

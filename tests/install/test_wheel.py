@@ -265,3 +265,16 @@ def test_the_core_install_lints_a_file_given_on_the_command_line(core: Venv) -> 
     assert proc.returncode == 0, proc.stderr
     proc = core.run("voicecontract", "lint", spec)
     assert proc.returncode == 0 and "no issues" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_core_install_diffs_two_specs(core: Venv) -> None:
+    old = core.cwd / "old.json"
+    new = core.cwd / "new.json"
+    proc = core.run("python", "-c", "from voicecontract.spec import packaged_spec; import json, sys;"
+                    "s = packaged_spec(); open(sys.argv[1], 'w').write(json.dumps(s));"
+                    "s['components']['schemas']['PhoneNumber']['properties'].pop('label');"
+                    "open(sys.argv[2], 'w').write(json.dumps(s))", old, new)
+    assert proc.returncode == 0, proc.stderr
+    proc = core.run("voicecontract", "diff", old, new, "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # a response field removed breaks clients
+    assert "response-property-removed" in {c["code"] for c in json.loads(proc.stdout)["changes"]}

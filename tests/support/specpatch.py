@@ -2,9 +2,11 @@
 
 ``add_connection_type`` adds ``account_connection_togetherai`` (one secret key, shaped like
 DeepSeek's, usable as the agent's LLM connection): its credentials, masked credentials, response,
-create and update schemas, and an entry in each of the three unions. ``add_number_field`` adds an
-optional ``caller_id_name`` to numbers (stored, shown, changed by update). Nothing outside the
-spec is touched: the test in tests/spec/test_spec_driven.py proves the rest follows.
+create and update schemas, and an entry in each of the three unions and in the inline union of
+its role (``LlmAccountConnectionParams``; lint VC704 names the union when it is forgotten).
+``add_number_field`` adds an optional ``caller_id_name`` to numbers (stored, shown as ``null``
+when unset, changed by update; documented as omitted by older servers). Nothing outside the spec is touched: the test in
+tests/spec/test_spec_driven.py proves the rest follows.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def add_connection_type(spec: dict[str, Any]) -> dict[str, Any]:
         made["description"] = made["description"].replace("DeepSeek", "Together AI")
         schemas["TogetherAI" + suffix] = made
     creds = schemas["TogetherAICredentials"]
-    creds["examples"] = [{"togetherai_api_key": "your_togetherai_api_key_here"}]
+    creds["examples"] = [{"togetherai_api_key": "example-togetherai-key-0123456789"}]
     creds["properties"]["togetherai_api_key"]["description"] = "The Together AI API key."
     schemas["TogetherAICredentialsMasked"]["properties"]["togetherai_api_key"]["description"] = "The masked key."
     schemas["TogetherAIAccountConnectionParams"]["x-usable-as"] = ["llm"]
@@ -48,6 +50,10 @@ def add_connection_type(spec: dict[str, Any]) -> dict[str, Any]:
         ref = f"#/components/schemas/TogetherAI{suffix}"
         schemas[union]["oneOf"].append({"$ref": ref})
         schemas[union]["discriminator"]["mapping"][TYPE] = ref
+    role_union = next(name for name, schema in schemas.items() if schema.get("x-connection-role") == "llm")
+    ref = "#/components/schemas/TogetherAIAccountConnectionParams"
+    schemas[role_union]["oneOf"].append({"$ref": ref})
+    schemas[role_union]["discriminator"]["mapping"][TYPE] = ref
     return out
 
 
@@ -57,7 +63,11 @@ def add_number_field(spec: dict[str, Any]) -> dict[str, Any]:
     schemas = out["components"]["schemas"]
     shown = {"type": ["string", "null"], "maxLength": 64,
              "description": "The name shown to called parties; `null` when none is set."}
-    schemas["PhoneNumber"]["properties"][FIELD] = shown
+    # Not required: the docs' own example answers (verbatim in the spec) do not show it, so answers may
+    # omit it; VC304 wants that said.
+    schemas["PhoneNumber"]["properties"][FIELD] = {
+        **shown, "description": "The name shown to called parties; `null` when none is set. Omitted when not set "
+                                "by servers that predate it."}
     for request in ("BuyNumberRequest", "UpdateNumberRequest"):
         schemas[request]["properties"][FIELD] = {**shown, "description": "The name shown to called parties."}
     return out

@@ -1,4 +1,4 @@
-"""The ``voicecontract`` command line: lint | generate | validate | serve | run.
+"""The ``voicecontract`` command line: lint | generate | validate | serve | run | diff.
 
 Exit codes everywhere: 0 success, 1 the input breaks the contract (lint findings, invalid payload,
 contract failures), 2 usage error or an input that cannot be read or reached. Each sub-command
@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from voicecontract.cli import generate, lint, run, serve, validate
+from voicecontract.cli import diff, generate, lint, run, serve, validate
 from voicecontract.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
-COMMANDS = (lint, generate, validate, serve, run)
+COMMANDS = (lint, generate, validate, serve, run, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:
