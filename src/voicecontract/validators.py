@@ -116,7 +116,29 @@ def parse_json(raw: str | bytes) -> Any:
 
 
 def shape_problem(value: Any) -> Issue | None:
-    """The first thing no JSON document may hold here: NaN/Infinity, or nesting deeper than MAX_DEPTH."""
+    """The first thing no JSON document may hold here: NaN/Infinity, or nesting deeper than MAX_DEPTH.
+
+    The common case (nothing wrong) walks with a depth counter only; the pointer to a problem is
+    worked out by a second walk when there is one.
+    """
+    if not isinstance(value, dict | list | float):
+        return None
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        cur, depth = stack.pop()
+        if isinstance(cur, float):
+            if not math.isfinite(cur):
+                return _locate_shape_problem(value)
+            continue
+        if depth >= MAX_DEPTH:
+            return _locate_shape_problem(value)
+        for child in cur.values() if isinstance(cur, dict) else cur:
+            if isinstance(child, dict | list | float):
+                stack.append((child, depth + 1))
+    return None
+
+
+def _locate_shape_problem(value: Any) -> Issue | None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         cur, at = stack.pop()
@@ -237,25 +259,36 @@ def _values_at(
     return []
 
 
+@cache
+def _site_tags(site_name: str) -> tuple[str, dict[str, str]] | None:
+    """For a union site: its tag property and tag → connection type (short name); None otherwise."""
+    schemas = index().schemas
+    union = schemas.union(schemas.named(site_name))
+    if union is None:
+        return None
+    return union.prop, {tag: short for tag in union.mapping if (short := normalize_type(tag)) is not None}
+
+
 def _rule_issues(schema_name: str, payload: Any) -> list[Issue]:
     """The credential rules at every place of the payload that holds credentials."""
     sites = credential_sites()
-    schemas = index().schemas
+    table = tables()
     issues: list[Issue] = []
     for path, site_name in credential_paths(schema_name):
         ctype, where = sites[site_name]
         for at, value in _values_at(payload, path):
             short = ctype
             if short is None:
-                union = schemas.union(schemas.named(site_name))
-                short = normalize_type(value.get(union.prop) if union and isinstance(value, dict) else None)
+                tags = _site_tags(site_name)
+                tag = value.get(tags[0]) if tags is not None and isinstance(value, dict) else None
+                short = tags[1].get(tag) if tags is not None and isinstance(tag, str) else None
                 if short is None:
                     continue  # an unknown tag: the model reports it
             creds = value
             for key in where:
                 creds = creds.get(key) if isinstance(creds, dict) else None
             if creds is not None:
-                issues.extend(inspect(tables()[short], creds, base=(*at, *where)))
+                issues.extend(inspect(table[short], creds, base=(*at, *where)))
     return issues
 
 

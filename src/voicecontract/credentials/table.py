@@ -76,8 +76,10 @@ def _shape_predicate(shape: Shape, fk: FieldKind, checks: list[Check]) -> Callab
     looks = next((c.test for c in checks if c.code == "lookalike"), None)
     prefix = AUTH_PREFIX.match if fk.kind == "opaque" else None
 
+    excluded = re.compile("|".join(f"(?:{ex.pattern.pattern})" for ex in fk.excluded)).search if fk.excluded else None
+
     def ok(v: str) -> bool:
-        if len(v) > limit or not test(v) or looks_placeholder(v) or fk.excludes(v):
+        if len(v) > limit or not test(v) or looks_placeholder(v) or (excluded is not None and excluded(v)):
             return False
         if v[0] == v[-1] and v[0] in "\"'`":  # quoted
             return False
