@@ -62,51 +62,85 @@ class Viewer:
     def obj(self, node: Any, doc: dict[str, Any]) -> dict[str, Any]:
         """The view of a stored object against an object schema (a union's member is picked by its tag)."""
         member = self.schemas.member(node, doc)
-        name = ref_name(member)
-        creator = self.ix.create_counterpart(name) if name else None
-        creator_props = self.schemas.properties(creator) if creator else {}
         out: dict[str, Any] = {}
-        for prop, pnode in self.schemas.properties(member).items():
-            derived = pnode.get("x-derived-from") if isinstance(pnode, dict) else None
-            if isinstance(derived, str):
+        for prop, pnode, derived, nullable, default, creator in self._plan(member):
+            if derived is not None:
                 out[prop] = self.derived(member, doc, derived)
             elif doc.get(prop) is not None:
-                out[prop] = self.value(pnode, doc[prop], creator_props.get(prop))
-            elif prop in doc and self.schemas.nullable(pnode):
+                out[prop] = self.value(pnode, doc[prop], creator)
+            elif prop in doc and nullable:
                 out[prop] = None
-            else:
+            elif default is not NO_DEFAULT:
+                out[prop] = copy.deepcopy(default)
+            elif nullable:
+                out[prop] = None
+        return out
+
+    def _plan(self, member: Any) -> list[tuple[str, Any, str | None, bool, Any, Any]]:
+        """Per property of a response schema, what ``obj`` needs, worked out once per schema and spec.
+
+        (name, node, x-derived-from, nullable, default (the response's, else the creating schema's),
+        the creating schema's node). Read from the spec on first use; the same for every request.
+        """
+        plans: dict[int, Any] = self.ix.__dict__.setdefault("_view_plans", {})
+        key = id(self.schemas.resolve(member))
+        plan = plans.get(key)
+        if plan is None:
+            name = ref_name(member)
+            creator = self.ix.create_counterpart(name) if name else None
+            creator_props = self.schemas.properties(creator) if creator else {}
+            plan = []
+            for prop, pnode in self.schemas.properties(member).items():
+                derived = pnode.get("x-derived-from") if isinstance(pnode, dict) else None
                 default = self.schemas.default(pnode)
                 if default is NO_DEFAULT and prop in creator_props:
                     default = self.schemas.default(creator_props[prop])
-                if default is not NO_DEFAULT:
-                    out[prop] = copy.deepcopy(default)
-                elif self.schemas.nullable(pnode):
-                    out[prop] = None
-        return out
+                plan.append((prop, pnode, derived if isinstance(derived, str) else None,
+                             self.schemas.nullable(pnode), default, creator_props.get(prop)))
+            plans[key] = plan
+        return plan
 
     def value(self, node: Any, value: Any, creator: Any) -> Any:
         """One stored value against its response schema node."""
-        target = self.schemas.resolve(node)
-        if isinstance(target, dict) and target.get("readOnly") is True:
-            return mask(value, key_like=creator is not None and self.schemas.credential_kind(creator) == "key")
-        items = self.schemas.items(node)
+        masked, key_like, items, creator_items, subresources, shape = self._value_plan(node, creator)
+        if masked:
+            return mask(value, key_like=key_like)
         if items is not None and isinstance(value, list):
-            creator_items = self.schemas.items(creator) if creator is not None else None
             return [self.value(items, v, creator_items) for v in value]
-        options = self.schemas.options(node)
         if isinstance(value, str):
-            for option in options:
-                kind = ref_name(option)
-                if kind and self.ix.is_subresource(option):
-                    stored = self.tx.get(kind, self.tenant, value)
-                    if stored is not None:
-                        return self.obj(option, stored)
+            for kind, option in subresources:
+                stored = self.tx.get(kind, self.tenant, value)
+                if stored is not None:
+                    return self.obj(option, stored)
             return value
-        if isinstance(value, dict):
-            objects = [o for o in options if self.schemas.is_object(o) and self.schemas.has_fields(o)]
-            if objects:
-                return self.obj(objects[0], value)
+        if isinstance(value, dict) and shape is not None:
+            return self.obj(shape, value)
         return copy.deepcopy(value)
+
+    def _value_plan(self, node: Any, creator: Any) -> tuple[bool, bool, Any, Any, list[tuple[str, Any]], Any]:
+        """What ``value`` needs about a response node (and the creating node), worked out once.
+
+        (a masked hint?, of a key?, the items schema, the creator's items schema, the sub-resource
+        options a string may name (kind, node), the object option a dict is shown as).
+        """
+        plans: dict[tuple[int, int], Any] = self.ix.__dict__.setdefault("_value_plans", {})
+        key = (id(node), id(creator))
+        plan = plans.get(key)
+        if plan is None:
+            target = self.schemas.resolve(node)
+            masked = isinstance(target, dict) and target.get("readOnly") is True
+            key_like = creator is not None and self.schemas.credential_kind(creator) == "key"
+            items = self.schemas.items(node)
+            creator_items = self.schemas.items(creator) if creator is not None and items is not None else None
+            options = self.schemas.options(node)
+            subresources = [(str(ref_name(o)), o) for o in options if ref_name(o) and self.ix.is_subresource(o)]
+            shapes = [o for o in options if self.schemas.is_object(o) and self.schemas.has_fields(o)]
+            plan = (masked, key_like, items, creator_items, subresources, shapes[0] if shapes else None)
+            # node and creator are nodes of the spec, alive as long as the index: their ids stay theirs
+            plans[key] = (plan, node, creator)
+        else:
+            plan = plan[0]
+        return plan
 
     def derived(self, member: Any, doc: dict[str, Any], ptr: str) -> Any:
         """An ``x-derived-from`` value: follow the reference named by the pointer's first token."""
