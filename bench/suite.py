@@ -6,7 +6,10 @@
 3. the same with voicecontract's checks added (they read resources back, probe a second tenant);
 4. the default ``voicecontract run`` (every phase and the links phase): cases, seconds, cases/s.
 
-Ratios are against the limit.
+Ratios are against the limit. Then **distance**: the default run against the reference server as a
+process, directly and through a proxy that adds 25 ms and 100 ms to every request
+(``bench/delay.py``), each time with the default ``--workers auto`` and with ``--workers 1``;
+the ratio of each to the direct run with auto (the issue's target: at most 1.5 at 25 ms).
 
     python -m bench.suite [--quick]
 """
@@ -87,5 +90,39 @@ def main() -> None:
         print(f"{label:<44} {cases:>7} {seconds:>8.1f} {rate:>8.0f}  {rate / limit:5.2f}x")
 
 
+def distance(delays: tuple[int, ...], workers: tuple[str, ...], extra: tuple[str, ...] = ()) -> None:
+    """The default run against a server process, with added latency per request; times and ratios."""
+    import subprocess
+
+    from bench.delay import delaying_proxy
+    from voicecontract.reference.process import serving
+
+    tokens = ("bench-a", "bench-b")
+    times: dict[tuple[int, str], float] = {}
+    print(f"\ndistance: the default run against `voicecontract serve` (seed 20261126{', ' if extra else ''}"
+          f"{' '.join(extra)}), added latency per request")
+    print(f"{'added latency':<16} {'workers':>8} {'seconds':>8} {'cases':>7}  vs direct (auto)")
+    for delay in delays:
+        for w in workers:
+            with serving(["--db", ":memory:", "--token", tokens[0], "--token", tokens[1]]) as srv:
+                with delaying_proxy(srv.url, delay) as url:
+                    start = time.perf_counter()
+                    proc = subprocess.run([sys.executable, "-m", "voicecontract", "run", "--base-url", url,
+                                           "--token", tokens[0], "--second-token", tokens[1], "--seed", "20261126",
+                                           "--workers", w, *extra], capture_output=True, text=True, check=False)
+                    seconds = time.perf_counter() - start
+            last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()[-200:]
+            if proc.returncode != 0:
+                print(f"  run failed ({proc.returncode}): {last}")
+            cases = next((int(x) for x in last.split() if x.isdigit()), 0)
+            times[(delay, w)] = seconds
+            base = times.get((delays[0], workers[0]), seconds)
+            print(f"{f'{delay} ms':<16} {w:>8} {seconds:>8.1f} {cases:>7}  {seconds / base:5.2f}x", flush=True)
+
+
 if __name__ == "__main__":
     main()
+    if QUICK:
+        distance((0, 25), ("auto",), ("--phases", "examples,fuzzing,links"))
+    else:
+        distance((0, 25, 100), ("auto", "1"))

@@ -54,7 +54,7 @@ def pytest_addoption(parser: Any) -> None:
         "--voicecontract-fixtures", default=None, help="YAML with credentials and numbers the target accepts"
     )
     group.addoption(
-        "--voicecontract-workers", default="1", help="requests in flight in the generated phases (N or auto)"
+        "--voicecontract-workers", default="auto", help="requests in flight in the generated phases (N or auto)"
     )
     group.addoption(
         "--voicecontract-consistency-window", type=int, default=0, help="milliseconds a read may lag behind a write"

@@ -39,10 +39,10 @@ def test_pyproject_table_gives_defaults_and_the_command_line_wins(tmp_path: Path
 def test_voicecontract_toml_wins_over_pyproject_in_the_same_directory(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.voicecontract]\nmax-examples = 4\n", encoding="utf-8")
-    (tmp_path / "voicecontract.toml").write_text("max-examples = 6\nworkers = \"auto\"\n", encoding="utf-8")
+    (tmp_path / "voicecontract.toml").write_text("max-examples = 6\nworkers = 3\n", encoding="utf-8")
     values, source = _settings(tmp_path, monkeypatch)
     assert source == str(tmp_path / "voicecontract.toml") and values["max-examples"] == 6
-    assert values["workers"] == "auto"
+    assert values["workers"] == 3
 
 
 def test_a_pyproject_without_the_table_is_not_a_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -151,3 +151,17 @@ def test_a_bad_fixtures_file_is_a_usage_error(tmp_path: Path, content: str, mess
     proc = subprocess.run([*VC, "run", "--fixtures", str(path), "--phases", "links"], capture_output=True, text=True,
                           check=False)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_auto_workers_are_one_per_operation_against_a_url_and_one_in_process() -> None:
+    from voicecontract.suite.options import UsageError
+    from voicecontract.suite.runner import MAX_AUTO_WORKERS, resolve_workers
+
+    assert resolve_workers("auto", operations=16) == 16
+    assert resolve_workers("auto", operations=100) == MAX_AUTO_WORKERS
+    assert resolve_workers("auto", operations=16, in_process=True) == 1
+    assert resolve_workers("3", operations=16) == 3 and resolve_workers(5, in_process=True) == 5
+    with pytest.raises(UsageError):
+        resolve_workers("many")
+    with pytest.raises(UsageError):
+        resolve_workers(0)

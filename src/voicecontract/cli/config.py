@@ -31,7 +31,7 @@ KEYS: dict[str, Key] = {
     "fixtures": Key(str, "a fixtures file"),
     "max-examples": Key(int, "examples per operation", 10),
     "seed": Key(int, "the seed"),
-    "workers": Key((int, str), "requests in flight, or auto", "1"),
+    "workers": Key((int, str), "requests in flight, or auto", "auto"),
     "phases": Key((list, str), "phases to run"),
     "checks": Key((list, str), "checks to run"),
     "thorough": Key(bool, "every negative coverage case", False),

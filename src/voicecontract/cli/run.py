@@ -122,7 +122,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     budget.add_argument("--max-examples", type=int, metavar="N", help="examples per operation and phase (default 10)")
     budget.add_argument("--seed", type=int, help="seed that reproduces a run (printed with every failure)")
     budget.add_argument("--workers", metavar="N|auto",
-                        help="requests in flight in the generated phases (default 1; auto hides a slow network)")
+                        help="requests in flight in the generated phases (default auto: one per operation against a "
+                             "URL, which hides a slow network; 1 in-process, where threads only contend)")
     budget.add_argument("--phases", help="comma-separated subset of: examples, coverage, fuzzing, stateful, links")
     budget.add_argument("--checks", help="comma-separated checks to run (default all; see --list-checks)")
     budget.add_argument("--list-checks", action="store_true", help="list the checks and exit")

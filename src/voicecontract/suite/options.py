@@ -22,7 +22,7 @@ class RunOptions:
     spec: str | None = None  # another version of the spec (file or REV:PATH); default: the packaged one
     max_examples: int = 10
     seed: int | None = None
-    workers: int | str = 1  # or "auto"
+    workers: int | str = "auto"  # or a number; see Suite.resolve_workers
     phases: tuple[str, ...] = ALL_PHASES
     checks: tuple[str, ...] | None = None  # None: all
     thorough: bool = False  # schemathesis' defaults: coverage in all modes, 100 examples

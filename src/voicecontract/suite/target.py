@@ -8,6 +8,7 @@ them through the same kind of transport.
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +102,10 @@ class Target:
             if self.app is not None:
                 client = httpx.Client(transport=self.bridge.transport(), base_url="http://voicecontract.embedded")
             else:
-                client = httpx.Client(base_url=self.base_url or "", timeout=self.timeout)
+                # TCP_NODELAY: httpx writes a request's headers and body separately, and without it the
+                # body waits for the peer's delayed ACK (measured: +15 ms a POST behind 25 ms of latency)
+                transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+                client = httpx.Client(base_url=self.base_url or "", timeout=self.timeout, transport=transport)
             self._local.client = client
         return client
 
