@@ -20,9 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench import wrk
 from bench.prism import prism, prism_binary
 from voicecontract.reference.process import serving
 
@@ -193,44 +191,10 @@ def mixed(clients: int, seconds: float) -> bool:
 
 # --------------------------------------------------------------------------- wrk
 
-UPDATE_LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {token}"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, "{path}", nil, '{{"label": "wrk ' .. counter .. '"}}')
-end
-"""
-
-
-def wrk(url: str, path: str, seconds: float, connections: int, script: Path | None) -> tuple[float, float, float]:
-    """req/s, p50 ms and p99 ms from one wrk run (2 threads: the machine's two cores)."""
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency",
-           "-H", f"Authorization: Bearer {TOKEN}"]
-    if script is not None:
-        cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url + path], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def ms(q: str) -> float:
-        m = re.search(rf"\s{q}%\s+([\d.]+)(us|ms|s)", out)
-        if m is None:
-            return float("nan")
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    if non2xx:
-        print(f"    (wrk saw {non2xx.group(1)} non-2xx answers from {url}{path})")
-    return rate, ms("50"), ms("99")
-
-
 def raw(seconds: float, connections: int) -> None:
     """Part 2: wrk against each target, side by side."""
-    if shutil.which("wrk") is None:
-        print("raw throughput: skipped (wrk is not installed: apt-get install wrk)")
+    if not wrk.available():
+        print(f"raw throughput: skipped ({wrk.INSTALL})")
         return
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -242,26 +206,7 @@ def raw(seconds: float, connections: int) -> None:
         binary = None if os.environ.get("VOICECONTRACT_BENCH_NO_PRISM") else prism_binary()
         if binary is not None:
             targets["Prism 5 (stateless mock)"] = stack.enter_context(prism(binary))
-        rows: dict[str, dict[str, tuple[float, float, float]]] = defaultdict(dict)
-        for name, url in targets.items():
-            number = "+1234567890"  # Prism answers any number from the spec's examples
-            if not name.startswith("Prism"):
-                number = httpx.post(url + "/v1/numbers/buy", json={}, headers=AUTH).json()["number"]
-            encoded = number.replace("+", "%2B")
-            read = f"/v1/numbers?phone_number={encoded}"
-            write = f"/v1/numbers/update?phone_number={encoded}"
-            script = tmp / f"update-{len(rows)}.lua"
-            script.write_text(UPDATE_LUA.format(token=TOKEN, path=write), encoding="utf-8")
-            rows["read  GET /v1/numbers"][name] = wrk(url, read, seconds, connections, None)
-            rows["write POST /v1/numbers/update"][name] = wrk(url, write, seconds, connections, script)
-        names = list(targets)
-        print(f"raw throughput (wrk -t2 -c{connections}, {seconds:.0f} s per cell): req/s (p50 / p99 ms)")
-        print(f"  {'operation':<30}" + "".join(f"{n:>34}" for n in names) + "   ratio to Prism")
-        for label, cells in rows.items():
-            line = "".join(f"{f'{r:,.0f} ({p50:.1f} / {p99:.1f})':>34}" for r, p50, p99 in (cells[n] for n in names))
-            prism_rate = next((cells[n][0] for n in names if n.startswith("Prism")), None)
-            ratio = "  ".join(f"{cells[n][0] / prism_rate:.2f}x" for n in names[:2]) if prism_rate else "-"
-            print(f"  {label:<30}{line}   {ratio}", flush=True)
+        wrk.throughput(targets, (connections,), seconds, tmp, TOKEN)
 
 
 def main() -> None:
