@@ -83,6 +83,9 @@ def main() -> None:
             "jsonschema": per_call(lambda c=conn: js.is_valid(c)),  # type: ignore[misc]
         }
 
+    headline(rows, conn_of=lambda t: {"type": "account_connection_" + t, "credentials": credentials(t)}, rs=rs, js=js,
+             fjs=fjs)
+    print("per connection type (validate_credentials takes the credentials alone: another input, not the headline)")
     print("ns per valid payload (best of runs); lower is better")
     print(f"{'type':<18}" + "".join(f"{n:>22}" for n in names))
     for ctype, row in rows.items():
@@ -152,6 +155,53 @@ def main() -> None:
         print(f"  {label:<34} {ms:8.2f} ms  {sorted({i.code for i in report.errors})}")
     print(f"  worst: {worst:.1f} ms (linear; nothing backtracks)")
     import_times()
+
+
+def _broken(conn: dict[str, Any]) -> dict[str, Any]:
+    """The same connection made invalid in three places (an unknown field, a wrong type, a bad key)."""
+    creds = dict(conn["credentials"])
+    first = next(iter(creds))
+    creds[first] = " " + str(creds[first]) + "\n" if isinstance(creds[first], str) else 5
+    return {**conn, "credentials": creds, "label": 7, "colour": "red"}
+
+
+def headline(rows: dict[str, dict[str, float]], conn_of: Callable[[str], dict[str, Any]], rs: Any, js: Any,
+             fjs: Any) -> None:
+    """Like with like: the same whole connection document through every validator, valid and invalid."""
+    from voicecontract.validators import check_value
+
+    valid: dict[str, list[float]] = {}
+    invalid: dict[str, list[float]] = {}
+    for ctype in rows:
+        conn = conn_of(ctype)
+        bad = _broken(conn)
+        assert check_value("AccountConnectionParams", bad)[1] and list(rs.iter_errors(bad))
+
+        def fjs_all(doc: Any) -> Any:
+            try:
+                return fjs(doc)
+            except fastjsonschema.JsonSchemaException as exc:  # it stops at the first error
+                return exc
+
+        cells = {
+            "voicecontract validate": (lambda c=conn: validate("AccountConnectionParams", c),  # type: ignore[misc]
+                                       lambda b=bad: check_value("AccountConnectionParams", b)),  # type: ignore[misc]
+            "jsonschema-rs": (lambda c=conn: rs.is_valid(c), lambda b=bad: list(rs.iter_errors(b))),  # type: ignore[misc]
+            "fastjsonschema": (lambda c=conn: fjs(c), lambda b=bad: fjs_all(b)),  # type: ignore[misc]
+            "jsonschema": (lambda c=conn: js.is_valid(c), lambda b=bad: list(js.iter_errors(b))),  # type: ignore[misc]
+        }
+        for name, (ok, broken) in cells.items():
+            valid.setdefault(name, []).append(per_call(ok))
+            invalid.setdefault(name, []).append(per_call(broken))
+    base_v, base_i = statistics.median(valid["jsonschema-rs"]), statistics.median(invalid["jsonschema-rs"])
+    print("HEADLINE: the same {type, credentials} document through each validator, median over the 16 types")
+    print(f"  {'validator':<24} {'valid (ns)':>12} {'x rs':>6} {'invalid, all issues (ns)':>26} {'x rs':>6}")
+    for name in valid:
+        v, i = statistics.median(valid[name]), statistics.median(invalid[name])
+        print(f"  {name:<24} {v:>12,.0f} {v / base_v:>6.1f} {i:>26,.0f} {i / base_i:>6.1f}")
+    print("  (voicecontract also runs the provider rules and returns typed models; fastjsonschema stops at the first")
+    print("   error; voicecontract's invalid row builds every issue with its code and message)")
+    print()
 
 
 COLD = {
