@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from voicecontract.diff.rules import Change
+from voicecontract.errors import json_type
 from voicecontract.spec import iter_operations, pointer, resolve
 
 JSON = Any
@@ -41,9 +42,9 @@ def _types(doc: JSON, node: JSON) -> set[str] | None:
             found |= t
         return found
     if "const" in node:
-        return {_json_type(node["const"])}
+        return {json_type(node["const"])}
     if "enum" in node and "type" not in node:
-        return {_json_type(v) for v in node["enum"]}
+        return {json_type(v) for v in node["enum"]}
     t = node.get("type")
     if t is None:
         return {"object"} if "properties" in node else None
@@ -51,20 +52,6 @@ def _types(doc: JSON, node: JSON) -> set[str] | None:
     if node.get("nullable") is True:
         out.add("null")
     return out
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "string"
 
 
 def _absent_marker(doc: JSON, node: JSON) -> bool:
