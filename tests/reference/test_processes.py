@@ -83,12 +83,31 @@ def test_the_durability_check_catches_write_behind_storage(tmp_path: Path) -> No
 
 # SIGKILL cannot tell a synced commit from an unsynced one: the kernel's page cache outlives the
 # process, so both survive. Only a power cut or a kernel crash loses unsynced pages, and this machine
-# can produce neither. What it can do is watch the process: under strace, every acknowledged write
-# must be preceded by an fdatasync/fsync of the database or its WAL since the previous answer.
+# can produce neither. What it can do is watch the process: under strace, no write answer may leave
+# while something written to the database or its WAL has not been fdatasync'ed/fsync'ed since
+# (group commit answers several writes after one sync: each of them is covered by it).
 
 
-def unsynced_answers(start_args: list[str], db: Path, module: str, tmp: Path) -> tuple[int, list[str]]:
-    """Make writes under strace; return (2xx answers seen, the ones sent with no sync of the database before them)."""
+def concurrent_writes(srv: Running, clients: int = 8, each: int = 4) -> None:
+    """Label updates from several clients at once (so that the server can share commits between them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with client(srv, TOKEN) as c:
+        number = c.post("/v1/numbers/buy", json={}).json()["number"]
+
+    def run(n: int) -> None:
+        with client(srv, TOKEN) as c:
+            for i in range(each):
+                r = c.post("/v1/numbers/update", params={"phone_number": number}, json={"label": f"c{n}-{i}"})
+                assert r.status_code == 201, r.text
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(run, range(clients)))
+
+
+def unsynced_answers(start_args: list[str], db: Path, module: str, tmp: Path,
+                     make: Any = None) -> tuple[int, list[str], int]:
+    """Make writes under strace: (write answers seen, those sent while the database was not synced, syncs)."""
     import shutil
 
     if shutil.which("strace") is None:
@@ -96,32 +115,44 @@ def unsynced_answers(start_args: list[str], db: Path, module: str, tmp: Path) ->
             pytest.fail("CI must install strace for this test (.ci/run does: apt-get install strace)")
         pytest.skip("strace is not installed (Debian: apt-get install strace)")
     trace = tmp / "server.trace"
-    wrapper = ["strace", "-f", "-qq", "-y", "-s", "16", "-e", "trace=fsync,fdatasync,sendto,write", "-o", str(trace)]
+    wrapper = ["strace", "-f", "-qq", "-y", "-s", "16", "-e", "trace=fsync,fdatasync,sendto,write,pwrite64", "-o",
+               str(trace)]
     with server_process([*start_args, "--db", str(db), "--token", TOKEN], module=module, wrapper=wrapper) as srv:
-        acknowledged_writes(srv)
-    answers, unsynced, synced = 0, [], False
+        (make or acknowledged_writes)(srv)
+    answers, unsynced, syncs, dirty = 0, [], 0, False
     for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
         if ("fsync(" in line or "fdatasync(" in line) and f"<{db}" in line and "= 0" in line:
-            synced = True
+            syncs += 1
+            dirty = False
+        elif "write" in line.split("(", 1)[0] and f"<{db}" in line:
+            dirty = True  # pages of the database or its WAL written, not yet synced
         elif "socket:[" in line and '"HTTP/1.1 ' in line:
             status = line.split('"HTTP/1.1 ', 1)[1][:3]
             if status == "201":  # the spec's answer to a write (reads answer 200 and need no sync)
                 answers += 1
-                if not synced:
+                if dirty or syncs == 0:
                     unsynced.append(line.strip()[:120])
-            synced = False
-    return answers, unsynced
+    return answers, unsynced, syncs
 
 
 @pytest.mark.slow
 def test_every_acknowledged_write_was_synced_to_disk_first(tmp_path: Path) -> None:
-    answers, unsynced = unsynced_answers([], tmp_path / "vc.db", "voicecontract.cli", tmp_path)
+    answers, unsynced, _ = unsynced_answers([], tmp_path / "vc.db", "voicecontract.cli", tmp_path)
     assert answers >= 10 and unsynced == [], unsynced
 
 
 @pytest.mark.slow
+def test_concurrent_writes_share_syncs_and_each_is_synced_before_its_answer(tmp_path: Path) -> None:
+    answers, unsynced, syncs = unsynced_answers([], tmp_path / "vc.db", "voicecontract.cli", tmp_path,
+                                                make=concurrent_writes)
+    assert answers >= 32 and unsynced == [], unsynced
+    assert syncs < answers, f"{syncs} syncs for {answers} writes: no commit was shared"
+
+
+@pytest.mark.slow
 def test_the_fsync_check_catches_unsynced_commits(tmp_path: Path) -> None:
-    answers, unsynced = unsynced_answers(["unsynced_commits"], tmp_path / "vc.db", "tests.support.serve", tmp_path)
+    answers, unsynced, _ = unsynced_answers(["unsynced_commits"], tmp_path / "vc.db", "tests.support.serve",
+                                            tmp_path)
     assert answers >= 10 and len(unsynced) >= answers // 2
 
 

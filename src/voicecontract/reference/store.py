@@ -1,13 +1,21 @@
 """SQLite storage of the reference server: one table of JSON documents, scoped by tenant.
 
-Every request runs in one ``BEGIN IMMEDIATE`` transaction on one connection, so a request sees
-and leaves a consistent state; with a file database and ``synchronous=FULL`` an acknowledged write
-survives a killed process (and a power cut). Several server processes on one file wait on
-SQLite's lock (``busy_timeout``) instead of failing.
+Every request runs as one atomic unit on one connection, so a request sees and leaves a
+consistent state; with a file database and ``synchronous=FULL`` an acknowledged write survives a
+killed process (and a power cut). Several server processes on one file wait on SQLite's lock
+(``busy_timeout``) instead of failing.
+
+**Group commit** (file databases): a request's work is a savepoint inside one open transaction,
+and the request is answered only after ``durable()``, which commits, with one fsync, everything
+the requests handled since the last commit. Under load many requests share an fsync; alone, a
+request commits at once. A failed request rolls back to its savepoint and leaves nothing. A store
+subclass that replaces ``transaction()`` (the faulty servers of tests/mutants do) opts out.
+
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -34,6 +42,8 @@ CREATE INDEX IF NOT EXISTS resources_seq ON resources (seq);  -- MAX(seq) per in
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+MAX_DEFERRALS = 8  # loop turns a group commit waits for requests still under way
+
 SORT_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # a field name, safe to put in json_extract
 
 
@@ -57,16 +67,97 @@ class Store:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(SCHEMA)
+        self._group_open = False
+        self._waiters: list[asyncio.Future[None]] = []
+        self._flush_scheduled = False
+        self._active = 0
+        self._deferred = 0
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (committing an open group first)."""
         with self._lock:
+            self._commit_group()
             self._db.close()
+
+    @property
+    def grouped(self) -> bool:
+        """Whether requests share commits (a file database, and ``transaction`` not replaced)."""
+        return self.path != ":memory:" and type(self).transaction is Store.transaction
+
+    @contextmanager
+    def unit(self) -> Iterator[Tx]:
+        """One request's work: its own transaction, or a savepoint in the open group (then ``durable``)."""
+        if not self.grouped:
+            with self.transaction() as tx:
+                yield tx
+            return
+        with self._lock:
+            if not self._group_open:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._group_open = True
+            self._db.execute("SAVEPOINT unit")
+            try:
+                yield Tx(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
+                raise
+            self._db.execute("RELEASE unit")
+
+    async def durable(self) -> None:
+        """Return once every unit so far is committed: one commit (one fsync) for all who wait now."""
+        if not self._group_open:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)  # after the requests already ready to run: they join this commit
+        await waiter
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Count a request in progress: a commit waits a little for those that will join it."""
+        self._active += 1
+        try:
+            yield
+        finally:
+            self._active -= 1
+
+    def _flush(self) -> None:
+        loop = asyncio.get_event_loop()
+        if len(self._waiters) < self._active and self._deferred < MAX_DEFERRALS:
+            # other requests are under way (reading their bodies, validating): let them reach this
+            # commit instead of paying an fsync each; a few loop turns at most, so a lone write is not held
+            self._deferred += 1
+            loop.call_soon(self._flush)
+            return
+        self._deferred = 0
+        self._flush_scheduled = False
+        waiters, self._waiters = self._waiters, []
+        try:
+            with self._lock:
+                self._commit_group()
+        except Exception as exc:  # the requests waiting on it fail (500); none is answered as stored
+            for w in waiters:
+                if not w.done():
+                    w.set_exception(exc)
+            return
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    def _commit_group(self) -> None:
+        if self._group_open:
+            self._group_open = False
+            self._db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One atomic unit of work; commits on success, rolls back on any exception."""
         with self._lock:
+            self._commit_group()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._db)
