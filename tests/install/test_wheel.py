@@ -58,14 +58,24 @@ def _pip(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False, timeout=900)
 
 
+def _forget_our_wheel() -> None:
+    """Keep voicecontract's own wheel out of the cache: pip wheel would otherwise reuse a copy with the
+    same version but older dependencies, and the offline install of the new one would lack them."""
+    for old in WHEELHOUSE.glob("voicecontract-*.whl"):
+        old.unlink()
+
+
 def _install(venv: Path, requirements: Sequence[str]) -> None:
     """Install from the wheelhouse; fill it from the index first when it lacks something."""
     offline = ("install", "--quiet", "--no-index", "--find-links", str(WHEELHOUSE), *requirements)
+    if WHEELHOUSE.is_dir():
+        _forget_our_wheel()
     proc = _pip(venv, *offline)
     if proc.returncode != 0:
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
         fill = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELHOUSE),
                                *requirements], capture_output=True, text=True, check=False, timeout=900)
+        _forget_our_wheel()
         assert fill.returncode == 0, fill.stderr[-3000:]
         proc = _pip(venv, *offline)
     assert proc.returncode == 0, proc.stderr[-3000:]
