@@ -17,6 +17,7 @@ from tests.support.asgi import (
     Scope,
     create_app,
     json_rewrite,
+    parsed,
     prefill,
     read_all,
     replay,
@@ -403,10 +404,7 @@ def _short_secrets_shown(app: App) -> App:
             await app(scope, receive, send)
             return
         raw, messages = await read_all(receive)
-        try:
-            sent = json.loads(raw)
-        except ValueError:
-            sent = None
+        sent = parsed(raw)
         short = {}
         if isinstance(sent, dict) and isinstance(sent.get("credentials"), dict):
             short = {k: v for k, v in sent["credentials"].items() if isinstance(v, str) and 0 < len(v) < 8}
@@ -447,10 +445,7 @@ def _update_ignores_fields(app: App) -> App:
             await app(scope, receive, send)
             return
         raw, _ = await read_all(receive)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
+        body = parsed(raw)
         if isinstance(body, dict):
             raw = json.dumps({k: v for k, v in body.items() if k not in ("language", "noise_suppression")}).encode()
         await app(scope, replay([{"type": "http.request", "body": raw, "more_body": False}]), send)

@@ -83,6 +83,14 @@ async def read_all(receive: Callable[[], Awaitable[Any]]) -> tuple[bytes, list[d
     return body, messages
 
 
+def parsed(raw: bytes) -> Any:
+    """A request body as JSON, or None when it is not JSON."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def replay(messages: list[dict[str, Any]]) -> Callable[[], Awaitable[Any]]:
     """A receive function that yields recorded messages again."""
     it = iter(messages)
