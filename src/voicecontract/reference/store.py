@@ -126,7 +126,7 @@ class Store:
             self._active -= 1
 
     def _flush(self) -> None:
-        loop = asyncio.get_event_loop()
+        loop = asyncio.get_running_loop()  # a call_soon callback: the loop is running
         if len(self._waiters) < self._active and self._deferred < MAX_DEFERRALS:
             # other requests are under way (reading their bodies, validating): let them reach this
             # commit instead of paying an fsync each; a few loop turns at most, so a lone write is not held
