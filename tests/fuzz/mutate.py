@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 from tests.support.agreement import dropped, get, nodes, replaced
+from voicecontract.recipes import pem_envelope
 
 Path = tuple[str | int, ...]
 
@@ -37,7 +38,7 @@ def nasty_strings(canary: str) -> list[str]:
         f"****{canary}",
         f"your_{canary}_here",
         f"https://{canary}.example.com/" + "%" * 50,
-        "-----BEGIN PRIVATE KEY-----\n" + canary + "\n-----END PRIVATE KEY-----\n",
+        pem_envelope(canary),
         canary + "\\ud800",
         "\ud800" + canary,  # a lone surrogate (not encodable as UTF-8)
         "١٢٣" + canary,  # Arabic-Indic digits
