@@ -57,6 +57,11 @@ def pytest_addoption(parser: Any) -> None:
         "--voicecontract-workers", default="auto", help="requests in flight in the generated phases (N or auto)"
     )
     group.addoption(
+        "--voicecontract-processes",
+        default="auto",
+        help="worker processes for the coverage and fuzzing phases (N or auto)",
+    )
+    group.addoption(
         "--voicecontract-consistency-window", type=int, default=0, help="milliseconds a read may lag behind a write"
     )
     group.addoption(
@@ -98,6 +103,7 @@ def _options(config: Any) -> Any:
         spec=config.getoption("--voicecontract-spec"),
         fixtures=config.getoption("--voicecontract-fixtures"),
         workers=config.getoption("--voicecontract-workers"),
+        processes=config.getoption("--voicecontract-processes"),
         consistency_window_ms=config.getoption("--voicecontract-consistency-window"),
         require_isolation=config.getoption("--voicecontract-require-isolation"),
     )

@@ -64,6 +64,8 @@ def _closed_port() -> int:
     (["--base-url", "http://127.0.0.1:1"], "--token is required"),
     (["--phases", "examples,teleport"], "unknown phase"),
     (["--checks", "no_such_check"], "unknown check"),
+    (["--processes", "0"], "--processes must be at least 1"),
+    (["--processes", "many"], "--processes takes a number or auto"),
 ])
 def test_usage_errors_exit_2_without_a_traceback(args: list[str], message: str) -> None:
     proc = subprocess.run([*VC, "run", *args], capture_output=True, text=True, check=False)

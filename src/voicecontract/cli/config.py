@@ -32,6 +32,7 @@ KEYS: dict[str, Key] = {
     "max-examples": Key(int, "examples per operation", 10),
     "seed": Key(int, "the seed"),
     "workers": Key((int, str), "requests in flight, or auto", "auto"),
+    "processes": Key((int, str), "worker processes for the generated phases, or auto", "auto"),
     "phases": Key((list, str), "phases to run"),
     "checks": Key((list, str), "checks to run"),
     "thorough": Key(bool, "every negative coverage case", False),

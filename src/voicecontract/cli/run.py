@@ -56,6 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_examples=int(s["max-examples"]),
         seed=seed,
         workers=s["workers"],
+        processes=s["processes"],
         phases=_split(s["phases"]) or ALL_PHASES,
         checks=_split(s["checks"]),
         thorough=bool(s["thorough"]),
@@ -124,6 +125,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     budget.add_argument("--workers", metavar="N|auto",
                         help="requests in flight in the generated phases (default auto: one per operation against a "
                              "URL, which hides a slow network; 1 in-process, where threads only contend)")
+    budget.add_argument("--processes", metavar="N|auto",
+                        help="worker processes sharing the coverage and fuzzing phases by operation "
+                             "(default auto: one per CPU core in-process, each with its own embedded server; "
+                             "1 against a URL)")
     budget.add_argument("--phases", help="comma-separated subset of: examples, coverage, fuzzing, stateful, links")
     budget.add_argument("--checks", help="comma-separated checks to run (default all; see --list-checks)")
     budget.add_argument("--list-checks", action="store_true", help="list the checks and exit")

@@ -44,6 +44,7 @@ class RunContext:
     fixtures: Fixtures
     scrub: Scrubber
     out: Any = None
+    shard: int | None = None  # the worker process's index (None: the parent, or a run in one process)
     started: float = field(default_factory=time.perf_counter)
     lock: threading.RLock = field(default_factory=threading.RLock)
     operations: dict[str, OperationStats] = field(default_factory=dict)

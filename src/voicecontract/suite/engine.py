@@ -29,24 +29,25 @@ def _name(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def config(run: RunContext, enabled_checks: list[str]) -> Any:
-    """The schemathesis configuration of this run."""
+def config(run: RunContext, enabled_checks: list[str], phases: tuple[str, ...] | None = None) -> Any:
+    """The schemathesis configuration of this run (its phases, or those given)."""
     import schemathesis
 
     o = run.options
-    phases: dict[str, Any] = {p: {"enabled": p in o.phases} for p in SCHEMATHESIS_PHASES}
+    selected = o.phases if phases is None else phases
+    phases_config: dict[str, Any] = {p: {"enabled": p in selected} for p in SCHEMATHESIS_PHASES}
     if not o.thorough:
         # Speed: the negative coverage cases of the writes are thousands; one in NEGATIVE_COVERAGE_KEEP is
         # sent (``checks.base._sample_negative_coverage``), the updates' against existing resources.
         # --thorough sends them all.
-        phases["coverage"]["generation"] = {"mode": "all"}
+        phases_config["coverage"]["generation"] = {"mode": "all"}
     data: dict[str, Any] = {
         "headers": {"Authorization": f"Bearer {run.target.token}"},
         "seed": run.seed,
         "workers": o.workers if isinstance(o.workers, int) else 1,
         "request-timeout": o.request_timeout,
         "generation": {"max-examples": 100 if o.thorough else o.max_examples, "database": "none"},
-        "phases": phases,
+        "phases": phases_config,
         "hooks": HOOKS_MODULE,
         "checks": {name: {"enabled": name in enabled_checks} for name in [*all_check_names(), *NOT_OFFERED]},
     }
@@ -126,7 +127,8 @@ def consume(run: RunContext, event: Any, stateful: Counter[str]) -> None:
 
     if isinstance(event, events.PhaseStarted):
         name = _name(event.phase.name)
-        if name in SCHEMATHESIS_PHASES:
+        # a worker process runs one operation at a time; a phase the run left to the workers starts disabled here
+        if name in SCHEMATHESIS_PHASES and run.shard is None and getattr(event.phase, "is_enabled", True):
             run.say(f"phase {name} … (at {run.elapsed():.1f} s)")
         return
     if isinstance(event, events.FatalError):

@@ -50,6 +50,7 @@ class LinksPhase:
         self.links: dict[str, LinkOutcome] = {}
         self.provoke = Provoke(self)
         self.left_behind: dict[str, int] = {}
+        self.deleted = 0
 
     # ----------------------------------------------------------------- one request
 
@@ -244,12 +245,15 @@ class LinksPhase:
 
     # ----------------------------------------------------------------- 6. cleanup
 
-    def cleanup(self) -> None:
-        """Delete what the run created where the spec has a delete; count what is left behind."""
-        left: Counter[str] = Counter()
+    def cleanup(self, *, earlier: tuple[int, dict[str, int]] = (0, {}), announce: bool = True) -> None:
+        """Delete what the run created where the spec has a delete; count what is left behind.
+
+        ``earlier``: what worker processes deleted and left, added to the totals (and to what is said).
+        """
+        left: Counter[str] = Counter(earlier[1])
         with self.run.lock:
             created = list(self.run.created)
-        deleted = 0
+        deleted = earlier[0]
         for item in created:
             res = self.ix.resources.get(item.kind)
             deletes = res.ops("delete") if res else []
@@ -267,6 +271,7 @@ class LinksPhase:
             elif answer.status != 404:  # 404: gone already (a test cancelled it)
                 left[item.kind] += 1
         self.left_behind = dict(left)
-        if deleted or left:
+        self.deleted = deleted
+        if announce and (deleted or left):
             rest = ", ".join(f"{n} × {k}" for k, n in sorted(left.items())) or "nothing"
             self.run.say(f"  cleanup   deleted {deleted}; left behind: {rest}")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCHEMATHESIS_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+# per operation, and the bulk of the cases: what worker processes share. The examples phase stays with the
+# stateful one: schemathesis' stateful phase starts from the resources the examples phase created.
+SHARDED_PHASES = ("coverage", "fuzzing")
 ALL_PHASES = (*SCHEMATHESIS_PHASES, "links")
 
 
@@ -22,7 +25,8 @@ class RunOptions:
     spec: str | None = None  # another version of the spec (file or REV:PATH); default: the packaged one
     max_examples: int = 10
     seed: int | None = None
-    workers: int | str = "auto"  # or a number; see Suite.resolve_workers
+    workers: int | str = "auto"  # or a number; see runner.resolve_workers
+    processes: int | str = "auto"  # or a number; see shards.resolve_processes
     phases: tuple[str, ...] = ALL_PHASES
     checks: tuple[str, ...] | None = None  # None: all
     thorough: bool = False  # schemathesis' defaults: coverage in all modes, 100 examples

@@ -9,15 +9,16 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from typing import TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from voicecontract.spec import SpecLoadError, index_for, load_spec, packaged_spec
-from voicecontract.suite import engine
+from voicecontract.suite import engine, shards
 from voicecontract.suite.context import RunContext
 from voicecontract.suite.fixtures import load_fixtures
 from voicecontract.suite.links import LinksPhase, StepFailedError
 from voicecontract.suite.masking import Scrubber
-from voicecontract.suite.options import ALL_PHASES, SCHEMATHESIS_PHASES, RunOptions, UsageError
+from voicecontract.suite.options import ALL_PHASES, SCHEMATHESIS_PHASES, SHARDED_PHASES, RunOptions, UsageError
 from voicecontract.suite.requests import PrerequisiteError
 from voicecontract.suite.result import LinkOutcome, RunResult
 from voicecontract.suite.target import Target, TransportError
@@ -53,19 +54,29 @@ def resolve_workers(workers: int | str, *, operations: int = 1, in_process: bool
 class Suite:
     """One run of the contract suite."""
 
-    def __init__(self, options: RunOptions, out: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        out: TextIO | None = None,
+        *,
+        spec_document: dict[str, Any] | None = None,
+        shard: int | None = None,
+    ) -> None:
         self.options = options
         self.out = out
         unknown = set(options.phases) - set(ALL_PHASES)
         if unknown:
             raise UsageError(f"unknown phase(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL_PHASES)}")
         try:
-            spec = load_spec(options.spec) if options.spec else packaged_spec()
+            spec = spec_document or (load_spec(options.spec) if options.spec else packaged_spec())
         except SpecLoadError as exc:
             raise UsageError(f"--spec: {exc}") from None
         ix = index_for(spec)
         in_process = not options.base_url
         options.workers = resolve_workers(options.workers, operations=len(ix.operations), in_process=in_process)
+        options.processes = shards.resolve_processes(
+            options.processes, in_process=in_process, operations=len(ix.operations)
+        )
         seed = options.seed if options.seed is not None else random.randrange(2**31)  # noqa: S311
         if options.base_url:
             if not options.token:
@@ -77,9 +88,11 @@ class Suite:
             target = Target.embedded(options.token, options.second_token)
         if options.require_isolation and not target.second_token:
             raise UsageError("--require-isolation: tenant isolation needs --second-token (a token of another tenant)")
-        fixtures = load_fixtures(options.fixtures, seed=seed, canary=options.canary)
+        # a worker process draws other fresh values than the parent and its siblings (one server may serve them all)
+        fixtures_seed = seed if shard is None else (seed * 1_000_003 + shard + 1) % 2**31
+        fixtures = load_fixtures(options.fixtures, seed=fixtures_seed, canary=options.canary)
         scrub = Scrubber([t for t in (target.token, target.second_token) if t])
-        self.run = RunContext(options, seed, spec, ix, target, fixtures, scrub, out)
+        self.run = RunContext(options, seed, spec, ix, target, fixtures, scrub, out, shard=shard)
 
     def probe(self) -> None:
         """Fail early and clearly when the target cannot be reached or refuses the token."""
@@ -118,29 +131,48 @@ class Suite:
         run = self.run
         enabled = self.checks()
         self.probe()
+        processes = int(self.options.processes)
+        sharded_phases = [p for p in self.options.phases if p in SHARDED_PHASES]
+        sharded = processes > 1 and bool(sharded_phases)
         run.say(
             f"voicecontract run: {run.target.label}, seed {run.seed}, phases {', '.join(self.options.phases)}, "
-            f"workers {self.options.workers}, fixtures: {run.fixtures.source}"
+            f"workers {self.options.workers}, processes {processes if sharded else 1}, fixtures: {run.fixtures.source}"
         )
         if not run.target.second_token:
             run.note(ISOLATION_NOTE)
-        cfg = engine.config(run, enabled)
+        # with worker processes, the parent keeps the phases that do not split by operation
+        here = tuple(p for p in self.options.phases if not (sharded and p in SHARDED_PHASES))
+        cfg = engine.config(run, enabled, phases=here)
         schema = engine.load_schema(run, cfg)
         stateful: Counter[str] = Counter()
         links: dict[str, LinkOutcome] = {}
-        left: dict[str, int] = {}
+        workers = shards.ShardOutcome()
+        pool: shards.WorkerPool | None = None
         with run.active(schema):
             phase = LinksPhase(run, schema, engine.links_checks(run, enabled))
-            if set(self.options.phases) & set(SCHEMATHESIS_PHASES):
-                self._existing(phase)
-                stateful = engine.run_phases(run, schema)
-            if "links" in self.options.phases and not (
-                self.options.max_failures and len(run.failures) >= self.options.max_failures
-            ):
-                run.say(f"phase links … (at {run.elapsed():.1f} s)")
-                links = phase.execute()
+            try:
+                if sharded:
+                    run.say(f"phases {', '.join(sharded_phases)} in {processes} processes … (at {run.elapsed():.1f} s)")
+                    pool = shards.WorkerPool(run, processes, shards.heaviest_first(run.ix))
+                    if run.target.app is None:  # one server for all: the parent's phases come after the workers'
+                        workers = pool.wait()
+                        pool = None
+                if set(here) & set(SCHEMATHESIS_PHASES):
+                    self._existing(phase)
+                    stateful = engine.run_phases(run, schema)
+                if "links" in self.options.phases and not (
+                    self.options.max_failures and len(run.failures) >= self.options.max_failures
+                ):
+                    run.say(f"phase links … (at {run.elapsed():.1f} s)")
+                    links = phase.execute()
+                if pool is not None:
+                    workers = pool.wait()
+            finally:
+                if pool is not None:
+                    pool.close()
+            shards.absorb(run, workers)
             if run.fixtures.cleanup:
-                phase.cleanup()
+                phase.cleanup(earlier=(workers.deleted, workers.left_behind))
             left = phase.left_behind
         return RunResult(
             run.target.label,
@@ -158,9 +190,30 @@ class Suite:
             str((run.spec_document.get("info") or {}).get("title", "")),
         )
 
-    def _existing(self, phase: LinksPhase) -> None:
+    def execute_shard(self, labels: Iterable[str]) -> shards.ShardOutcome:
+        """A worker process's part: the generated phases of each operation in ``labels``, then its clean-up."""
+        run = self.run
+        enabled = self.checks()
+        schema = engine.load_schema(run, engine.config(run, enabled))
+        with run.active(schema):
+            phase = LinksPhase(run, schema, engine.links_checks(run, enabled))
+        for label in labels:
+            if self.options.max_failures and len(run.failures) >= self.options.max_failures:
+                break
+            part = schema.include(name=label)
+            with run.active(part):
+                self._existing(phase, only=label)  # this worker's resources for this operation only
+                engine.run_phases(run, part)
+        if run.fixtures.cleanup:
+            with run.active(schema):
+                phase.cleanup(announce=False)
+        return shards.ShardOutcome(
+            dict(run.operations), list(run.failures), list(run.notes), phase.deleted, dict(phase.left_behind)
+        )
+
+    def _existing(self, phase: LinksPhase, only: str | None = None) -> None:
         """Resources for generated updates to address: per operation (concurrent workers never share one)
-        and per union member (a body of one type addresses a resource of that type)."""
+        and per union member (a body of one type addresses a resource of that type); ``only``: one operation's."""
         run = self.run
         for res in run.ix.resources.values():
             union = run.ix.schemas.union({"$ref": f"#/components/schemas/{res.name}"})
@@ -168,6 +221,8 @@ class Suite:
             for op in [*res.ops("update"), *res.ops("add"), *res.ops("remove")]:
                 if not res.ops("create"):
                     break
+                if only is not None and op.label != only:
+                    continue
                 for tag in tags:
                     try:
                         doc = phase.builder.create(res.name, tag)
