@@ -79,7 +79,7 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     Mutant("echoes_secret", "created connections echo their credentials", "no_secret_echo",
            with_handlers(create_account_connection=f._echo_secrets)),
     Mutant("short_secret_shown", "a secret shorter than 8 characters is shown whole instead of masked",
-           "no_secret_echo", with_rewrite(f._short_secrets_shown), phases=("examples", "fuzzing")),
+           "no_secret_echo", with_rewrite(f._short_secrets_shown), phases=("examples", "fuzzing", "links")),
     # --- pages
     Mutant("wrong_page_totals", "number pages report one item too many", "page_consistency",
            with_rewrite(json_rewrite("/v1/numbers/list", f._total_off_by_one))),

@@ -98,3 +98,4 @@ def test_a_worker_that_refuses_its_options_is_a_usage_error(tmp_path: Path) -> N
     fixtures.unlink()  # the parent read it; the workers cannot
     with pytest.raises(UsageError, match="--fixtures"):
         suite.execute()
+

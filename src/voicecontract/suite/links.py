@@ -6,7 +6,9 @@ the spec's examples and the fixtures (``voicecontract.suite.requests``) and, wit
 every answer:
 
 1. follows each link of the spec once (its source answers 2xx, then its target must too);
-2. applies each example of each update operation in turn to one resource (partial updates);
+2. applies each example of each update operation in turn to one resource (partial updates), and
+   creates once more with every secret field the schema lets be shorter than the masked hint's
+   window set to such a value (so ``no_secret_echo`` sees a short secret whatever the draws);
 3. walks every list to its last page (bounded) and checks totals, ``has_more`` and uniqueness;
 4. provokes every documented error the spec lets it derive (``voicecontract.suite.provoke``);
 5. with a second token, sends every id-carrying body field with the other tenant's id (404);
@@ -18,6 +20,8 @@ A step that cannot be taken (a prerequisite failed, the fixtures ran out) is a f
 from __future__ import annotations
 
 import copy
+import re
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +29,7 @@ from typing import Any
 from voicecontract.spec import Operation, pointer_get
 from voicecontract.spec.index import Link
 from voicecontract.suite.checks import walk_pages
+from voicecontract.suite.checks.secrets import WINDOW
 from voicecontract.suite.context import RunContext
 from voicecontract.suite.provoke import LINKS, Provoke
 from voicecontract.suite.requests import PrerequisiteError, RequestBuilder
@@ -108,6 +113,7 @@ class LinksPhase:
         steps: list[tuple[str, Callable[[], None]]] = [
             ("links", self.follow_links),
             ("updates", self.partial_updates),
+            ("secrets", self.short_secrets),
             ("pages", self.walk_lists),
             ("errors", self.provoke.documented_errors),
             ("isolation", self.provoke.isolation_in_bodies),
@@ -200,6 +206,47 @@ class LinksPhase:
                         LINKS, "links", f"link not followed: {link.label}", detail=outcome.reason, phase=LINKS
                     )
 
+    # ----------------------------------------------------------------- 2b. short secrets
+
+    def short_secrets(self) -> None:
+        """Per create operation and union member: each secret field that may be short is sent short, once.
+
+        A masked hint shows a few characters; a secret shorter than ``no_secret_echo``'s window is the
+        case where "show the last four" shows it whole, and generated data reaches it only by chance.
+        The short value is random hex that the field's own ``minLength``, ``maxLength`` and
+        ``pattern`` allow (fields they do not let be short are skipped); a target may still refuse it
+        (provider rules), which is fine: only what it accepts must not come back.
+        """
+        for op in self.ix.by_role("create"):
+            union = self.ix.schemas.union(op.body_node)
+            tags: list[str | None] = list(union.mapping) if union is not None else [None]
+            for tag in tags:
+                try:
+                    body = self.builder.body(op, tag)
+                except PrerequisiteError:
+                    continue
+                for path, short in self._short_secret_sites(op.body_node, body, ()):
+                    changed = copy.deepcopy(body)
+                    holder = changed
+                    for key in path[:-1]:
+                        holder = holder[key]
+                    holder[path[-1]] = short
+                    self.call(op, {}, changed, what="a secret shorter than a masked hint")
+
+    def _short_secret_sites(self, node: Any, value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+        """(path, short value) for every secret string of ``value`` whose schema allows a short one."""
+        if self.ix.schemas.is_secret(node):
+            short = _short_value(self.ix.schemas.resolve(node))
+            return [(path, short)] if isinstance(value, str) and short is not None else []
+        if not isinstance(value, dict):
+            return []
+        member = self.ix.schemas.resolve(self.ix.schemas.member(node, value))
+        sites: list[tuple[tuple[str, ...], str]] = []
+        for name, sub in self.ix.schemas.properties(member).items():
+            if name in value:
+                sites += self._short_secret_sites(sub, value[name], (*path, name))
+        return sites
+
     # ----------------------------------------------------------------- 2. partial updates
 
     def partial_updates(self) -> None:
@@ -275,3 +322,23 @@ class LinksPhase:
         if announce and (deleted or left):
             rest = ", ".join(f"{n} × {k}" for k, n in sorted(left.items())) or "nothing"
             self.run.say(f"  cleanup   deleted {deleted}; left behind: {rest}")
+
+
+SHORT_SECRET = WINDOW - 2  # characters: fewer than no_secret_echo's window, so a masked hint could show it all
+
+
+def _short_value(schema: Any) -> str | None:
+    """A random hex string of SHORT_SECRET characters that a string schema allows, or None."""
+    if not isinstance(schema, dict) or schema.get("type", "string") != "string":
+        return None
+    if int(schema.get("minLength", 0)) > SHORT_SECRET or int(schema.get("maxLength", SHORT_SECRET)) < SHORT_SECRET:
+        return None
+    value = secrets.token_hex(SHORT_SECRET // 2)
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            if re.search(pattern, value) is None:
+                return None
+        except re.error:
+            return None
+    return value
