@@ -41,6 +41,11 @@ def leaked(secret: str, text: str, allowed: str = "", vocabulary: set[str] | fro
     return False
 
 
+def _appears(secret: str, text: str) -> bool:
+    """Whether any WINDOW consecutive characters of ``secret`` occur in ``text``."""
+    return any(secret[i : i + WINDOW] in text for i in range(len(secret) - WINDOW + 1))
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [s for v in value.values() for s in _strings(v)]
@@ -76,6 +81,10 @@ def no_secret_echo(run: RunContext, response: Any, case: Any) -> None:
     headers = {str(k): str(v) for k, v in (response.headers or {}).items()}
     header_text = " ".join(f"{k}: {v}" for k, v in headers.items())
     text = response.text if isinstance(response.text, str) else ""
+    if all(len(s) >= WINDOW for s in secrets) and not any(
+        _appears(s, text) or _appears(s, header_text) for s in secrets
+    ):
+        return  # what follows only explains windows that do appear (most answers hold none)
     sent = body_of(case)
     op = operation(run, case)
     public_strings = set(run.ix.schemas.public_strings(op.body_node, sent)) if op and op.body_node else set()
