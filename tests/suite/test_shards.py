@@ -79,16 +79,26 @@ def test_a_fault_found_in_a_worker_fails_the_run() -> None:
 
 
 @pytest.mark.slow
+def test_without_a_seed_the_workers_use_the_one_the_run_drew() -> None:
+    """A failure a worker finds names the run's seed, the one that reproduces it (not one of its own)."""
+    with server_process(["wrong_content_type", "--token", TOKENS[0], "--token", TOKENS[1]],
+                        module="tests.support.serve") as srv:
+        result = run_suite(RunOptions(base_url=srv.url, token=TOKENS[0], second_token=TOKENS[1],
+                                      phases=("fuzzing",), max_examples=2, processes=2))
+    assert result.failures and {f.seed for f in result.failures} == {result.seed}
+
+
+@pytest.mark.slow
 def test_a_worker_that_dies_is_an_engine_error_and_the_others_finish_the_queue() -> None:
     suite = Suite(RunOptions(phases=("fuzzing",), max_examples=1, seed=SEED, processes=2))
     run = suite.run
     labels = shards.heaviest_first(run.ix)
     pool = shards.WorkerPool(run, 2, labels)
     os.kill(pool.workers[0].pid or 0, signal.SIGKILL)  # long before it has imported anything
-    outcome = pool.wait()
+    pool.wait()
     lost = [f for f in run.failures if f.check == "engine_error"]
     assert len(lost) == 1 and "worker process 1" in lost[0].title and "-9" in lost[0].detail
-    assert {label for label, s in outcome.operations.items() if s.cases} == set(labels)
+    assert {label for label, s in run.operations.items() if s.cases} == set(labels)
 
 
 def test_a_worker_that_refuses_its_options_is_a_usage_error(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ class Suite:
         schema = engine.load_schema(run, cfg)
         stateful: Counter[str] = Counter()
         links: dict[str, LinkOutcome] = {}
-        workers = shards.ShardOutcome()
+        earlier: tuple[int, dict[str, int]] = (0, {})  # what the workers' clean-ups deleted and left
         pool: shards.WorkerPool | None = None
         with run.active(schema):
             phase = LinksPhase(run, schema, engine.links_checks(run, enabled))
@@ -155,8 +155,7 @@ class Suite:
                     run.say(f"phases {', '.join(sharded_phases)} in {processes} processes … (at {run.elapsed():.1f} s)")
                     pool = shards.WorkerPool(run, processes, shards.heaviest_first(run.ix))
                     if run.target.app is None:  # one server for all: the parent's phases come after the workers'
-                        workers = pool.wait()
-                        pool = None
+                        earlier, pool = pool.wait(), None
                 if set(here) & set(SCHEMATHESIS_PHASES):
                     self._existing(phase)
                     stateful = engine.run_phases(run, schema)
@@ -166,13 +165,12 @@ class Suite:
                     run.say(f"phase links … (at {run.elapsed():.1f} s)")
                     links = phase.execute()
                 if pool is not None:
-                    workers = pool.wait()
+                    earlier, pool = pool.wait(), None
             finally:
-                if pool is not None:
+                if pool is not None:  # interrupted: stop the workers
                     pool.close()
-            shards.absorb(run, workers)
             if run.fixtures.cleanup:
-                phase.cleanup(earlier=(workers.deleted, workers.left_behind))
+                phase.cleanup(earlier=earlier)
             left = phase.left_behind
         return RunResult(
             run.target.label,

@@ -96,7 +96,6 @@ class ShardJob:
     index: int
     options: RunOptions
     spec_document: dict[str, Any]
-    seed: int
     started: float
 
 
@@ -149,11 +148,12 @@ def _worker(job: ShardJob, todo: Any, messages: Any) -> None:
 
 
 class WorkerPool:
-    """The worker processes of one run, started at once; ``wait`` returns their merged outcome.
+    """The worker processes of one run, started at once; ``wait`` returns what their clean-ups did.
 
     A thread of the parent relays the workers' lines to ``run.say`` (masked there too) while the
-    parent runs phases of its own, and records a worker that crashed or died as an ``engine_error``.
-    ``run`` is the parent's ``RunContext``.
+    parent runs phases of its own, adds each worker's outcome to the run as it arrives (``absorb``),
+    and records a worker that crashed or died as an ``engine_error``. ``run`` is the parent's
+    ``RunContext``.
     """
 
     def __init__(self, run: Any, processes: int, labels: list[str]) -> None:
@@ -165,18 +165,21 @@ class WorkerPool:
             todo.put(label)
         for _ in range(processes):
             todo.put(None)
-        # every worker gets the parent's tokens (the embedded servers must accept them) and the sharded phases
+        # every worker gets the parent's tokens (the embedded servers must accept them), its seed (drawn
+        # once when none was given, so every failure names the seed that reproduces it) and the sharded phases
         options = replace(
             run.options,
             token=run.target.token,
             second_token=run.target.second_token,
+            seed=run.seed,
             phases=tuple(p for p in run.options.phases if p in SHARDED_PHASES),
             processes=1,
             junit_xml=None, report=None, summary_md=None, html=None,
         )
-        jobs = [ShardJob(i, options, run.spec_document, run.seed, run.started) for i in range(processes)]
+        jobs = [ShardJob(i, options, run.spec_document, run.started) for i in range(processes)]
         self.workers = [ctx.Process(target=_worker, args=(job, todo, self.messages), daemon=True) for job in jobs]
-        self.merged = ShardOutcome()
+        self.deleted = 0
+        self.left_behind: Counter[str] = Counter()
         self.usage: str | None = None
         self.pending = set(range(processes))
         for w in self.workers:
@@ -205,15 +208,18 @@ class WorkerPool:
                 _lost(self.run, message[1], message[2])
             elif kind == "done":
                 self.pending.discard(message[1])
-                _merge(self.merged, message[2])
+                outcome: ShardOutcome = message[2]
+                absorb(self.run, outcome)
+                self.deleted += outcome.deleted
+                self.left_behind.update(outcome.left_behind)
 
-    def wait(self) -> ShardOutcome:
-        """Wait for every worker; their merged outcome (UsageError when one refused the options)."""
+    def wait(self) -> tuple[int, dict[str, int]]:
+        """Wait for every worker; what their clean-ups deleted and left (UsageError when one refused the options)."""
         self.relay.join()
         self.close()
         if self.usage is not None:
             raise UsageError(self.usage)
-        return self.merged
+        return self.deleted, dict(self.left_behind)
 
     def close(self) -> None:
         """Stop the workers that still run (an interrupted run) and reap them all."""
@@ -234,22 +240,8 @@ def _lost(run: Any, index: int, text: str) -> None:
     )
 
 
-def _merge(into: ShardOutcome, part: ShardOutcome) -> None:
-    for label, stats in part.operations.items():
-        mine = into.operations.setdefault(label, OperationStats())
-        mine.cases += stats.cases
-        mine.statuses.update(stats.statuses)
-        mine.failures += stats.failures
-    into.failures.extend(part.failures)
-    into.notes.extend(n for n in part.notes if n not in into.notes)
-    into.deleted += part.deleted
-    left = Counter(into.left_behind)
-    left.update(part.left_behind)
-    into.left_behind = dict(left)
-
-
 def absorb(run: Any, outcome: ShardOutcome) -> None:
-    """Add the workers' outcome to the parent's run (failures deduplicated as one process would)."""
+    """Add a worker's outcome to the parent's run (failures deduplicated as one process would)."""
     with run.lock:
         for label, stats in outcome.operations.items():
             mine = run.operations.setdefault(label, OperationStats())
