@@ -175,3 +175,20 @@ def test_auto_workers_are_one_per_operation_against_a_url_and_one_in_process() -
         resolve_workers("many")
     with pytest.raises(UsageError):
         resolve_workers(0)
+
+
+def test_a_run_leaves_the_packaged_spec_that_the_validators_share_as_it_was() -> None:
+    """schemathesis' before_load_schema hooks edit the document they get; the run hands them a copy.
+
+    (The hook gives the PEM key schema an ``enum`` of two generated keys; on the shared document the
+    validators then rejected every other key, in the same process, after any run: a pytest plugin
+    user's own tests would have seen that.)
+    """
+    from voicecontract.spec.load import packaged_spec, packaged_spec_bytes
+    from voicecontract.suite.options import RunOptions
+    from voicecontract.suite.runner import run_suite
+    from voicecontract.suite.target import random_token
+
+    run_suite(RunOptions(token=random_token(), phases=("examples",), seed=1, max_examples=1, processes=1,
+                         checks=("not_a_server_error",)))
+    assert packaged_spec() == json.loads(packaged_spec_bytes())

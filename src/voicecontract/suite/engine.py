@@ -10,6 +10,7 @@ end-of-run failures are failures of the run.
 from __future__ import annotations
 
 import ast
+import copy
 import sys
 import threading
 import traceback
@@ -78,7 +79,9 @@ def load_schema(run: RunContext, cfg: Any) -> Any:
     """The run's spec as a schemathesis schema, bound to the target's transport."""
     import schemathesis
 
-    schema = schemathesis.openapi.from_dict(run.spec_document, config=cfg)
+    # a copy: schemathesis' before_load_schema hooks (ours among them, voicecontract.suite.hooks) edit
+    # the document in place, and run.spec_document is often packaged_spec(), which the validators share
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(run.spec_document), config=cfg)
     if run.target.app is not None:
         schema.app = run.target.app
     return schema
