@@ -42,7 +42,14 @@ def pytest_report_header(config: Any) -> str:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Stop when xdist's --dist loadgroup silently lost its groups (module fixtures would then run twice)."""
+    """Run the slow tests first; stop when xdist's --dist loadgroup silently lost its groups.
+
+    Slow first (a stable sort: the same order on every xdist worker): xdist hands out tests in
+    collection order and keeps a few queued per worker, so slow tests collected last (the
+    matrix, schemathesis' own CLI) left one worker running them while the other idled. With the
+    slow ones first, the ~850 quick tests fill the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if not getattr(config.option, "loadgroup", False):
         return
     lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
