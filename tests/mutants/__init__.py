@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.mutants import faults as f
-from tests.support.asgi import App, json_rewrite, with_handlers, with_rewrite
+from tests.support.asgi import App, json_rewrite, lagging_reads, with_handlers, with_rewrite
 
 ALL = ("examples", "coverage", "fuzzing", "stateful", "links")
 
@@ -65,6 +65,9 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
     # --- writes
     Mutant("stale_read", "agent updates are answered but not stored", "read_after_write",
            with_handlers(update_agent=f._stale_update)),
+    Mutant("lags_past_window", "reads lag 3 s behind writes, though the run is told 1 s (--consistency-window 1000)",
+           "read_after_write", lambda db, tokens: lagging_reads(f.create_app(db=db, tokens=tokens), 3.0),
+           phases=("links",), options={"consistency_window_ms": 1000}),
     Mutant("create_not_stored", "a created agent reads back differently from what create answered",
            "read_after_write", with_handlers(create_agent=f._create_not_stored)),
     Mutant("absent_clears", "an update without `description` clears it", "write_applied",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.testclient import TestClient
 
@@ -131,3 +133,65 @@ def prefill(app: App, token: str, *, numbers: int, agents: int, connections: int
             r = client.post("/v1/numbers/buy", headers=headers, json={"area_code": "415"})
             assert r.status_code == 201, r.text
     return app
+
+
+def lagging_reads(app: App, lag: float) -> App:
+    """Keyed reads show the state before a write for ``lag`` seconds after it (a read replica)."""
+    # (bearer, key) -> (when, status and body a read showed before). The replica lags, but it still
+    # authenticates and scopes by tenant: a stale answer goes only to the token that wrote.
+    recent: dict[tuple[bytes, str], tuple[float, int, bytes]] = {}
+
+    async def call(method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+        out: dict[str, Any] = {"body": b""}
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                out["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                out["body"] += message.get("body", b"")
+
+        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
+                 "headers": headers, "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+                 "client": ("127.0.0.1", 1), "root_path": "", "asgi": {"version": "3.0"}}
+        await app(scope, receive, send)
+        return out["status"], out["body"]
+
+    def key_of(query: bytes) -> str | None:
+        values = parse_qs(query.decode("latin-1"))
+        for name in ("id", "phone_number"):
+            if values.get(name):
+                return values[name][0]
+        return None
+
+    read_paths = {"/v1/numbers": "/v1/numbers", "/v1/agents": "/v1/agents", "/v1/account_connections": "/v1/account_connections"}
+
+    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path, query = scope["path"], scope.get("query_string", b"")
+        bearer = dict(scope.get("headers", [])).get(b"authorization", b"")
+        found = key_of(query)
+        key = (bearer, found) if found is not None and bearer else None
+        if scope["method"] == "GET" and path in read_paths and key in recent:
+            when, status, body = recent[key]
+            if time.monotonic() - when < lag:
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        if scope["method"] == "POST" and key is not None:
+            read = next((r for r in read_paths if path.startswith(r + "/")), None)
+            if read is not None:
+                before = await call("GET", read, query, list(scope.get("headers", [])))
+                _, messages = await read_all(receive)
+                recent[key] = (time.monotonic(), *before)
+                await app(scope, replay(messages), send)
+                recent[key] = (time.monotonic(), *before)
+                return
+        await app(scope, receive, send)
+
+    return middleware

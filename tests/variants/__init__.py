@@ -10,13 +10,11 @@ import asyncio
 import gzip
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
-from tests.support.asgi import App, Scope, delayed, prefill, read_all, replay, rewrite_responses
+from tests.support.asgi import App, Scope, delayed, lagging_reads, prefill, rewrite_responses
 from voicecontract.reference import create_app
 from voicecontract.reference.store import Store, Tx
 
@@ -127,68 +125,6 @@ def _connection_close(app: App) -> App:
 LAG = 0.15  # seconds a read may show the state before a write
 
 
-def _lagging_reads(app: App) -> App:
-    """Reads lag behind writes by up to 150 ms (a read replica); the target documents a 1 s window."""
-    # (bearer, key) -> (when, status and body a read showed before). The replica lags, but it still
-    # authenticates and scopes by tenant: a stale answer goes only to the token that wrote.
-    recent: dict[tuple[bytes, str], tuple[float, int, bytes]] = {}
-
-    async def call(method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-        out: dict[str, Any] = {"body": b""}
-
-        async def receive() -> Any:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                out["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                out["body"] += message.get("body", b"")
-
-        scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
-                 "headers": headers, "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
-                 "client": ("127.0.0.1", 1), "root_path": "", "asgi": {"version": "3.0"}}
-        await app(scope, receive, send)
-        return out["status"], out["body"]
-
-    def key_of(query: bytes) -> str | None:
-        values = parse_qs(query.decode("latin-1"))
-        for name in ("id", "phone_number"):
-            if values.get(name):
-                return values[name][0]
-        return None
-
-    read_paths = {"/v1/numbers": "/v1/numbers", "/v1/agents": "/v1/agents", "/v1/account_connections": "/v1/account_connections"}
-
-    async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        path, query = scope["path"], scope.get("query_string", b"")
-        bearer = dict(scope.get("headers", [])).get(b"authorization", b"")
-        found = key_of(query)
-        key = (bearer, found) if found is not None and bearer else None
-        if scope["method"] == "GET" and path in read_paths and key in recent:
-            when, status, body = recent[key]
-            if time.monotonic() - when < LAG:
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [(b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        if scope["method"] == "POST" and key is not None:
-            read = next((r for r in read_paths if path.startswith(r + "/")), None)
-            if read is not None:
-                before = await call("GET", read, query, list(scope.get("headers", [])))
-                _, messages = await read_all(receive)
-                recent[key] = (time.monotonic(), *before)
-                await app(scope, replay(messages), send)
-                recent[key] = (time.monotonic(), *before)
-                return
-        await app(scope, receive, send)
-
-    return middleware
-
-
 # --------------------------------------------------------------------------- the registry
 
 
@@ -214,7 +150,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant("connection_close", "no keep-alive (`Connection: close` on every answer)",
             lambda db, tokens: _connection_close(_plain(db, tokens))),
     Variant("lagging_reads", "reads lag up to 150 ms behind writes; the run is told so (--consistency-window 1000)",
-            lambda db, tokens: _lagging_reads(_plain(db, tokens)), options={"consistency_window_ms": 1000}),
+            lambda db, tokens: lagging_reads(_plain(db, tokens), LAG), options={"consistency_window_ms": 1000}),
 ]}
 
 __all__ = ["VARIANTS", "Variant", "asyncio"]

@@ -103,10 +103,20 @@ def read_after_write(run: RunContext, response: Any, case: Any) -> None:
         where = first_difference(answered, answer.body) or ""
         return None if not where else (f"{read.label} does not return what {op.label} answered", where)
 
-    last = within_window(attempt, run.options.consistency_window_ms / 1000)
+    reads: list[float] = []  # when each read was sent, for the failure's detail
+
+    def timed() -> tuple[str, str] | None:
+        reads.append(time.monotonic())
+        return attempt()
+
+    start = time.monotonic()
+    last = within_window(timed, run.options.consistency_window_ms / 1000)
     if last is not None:
         problem, where = last
-        raise Violation(case, problem, path=where, detail=f"{problem} (at {where or '/'})" if where else problem)
+        detail = f"{problem} (at {where or '/'})" if where else problem
+        if len(reads) > 1:  # under --consistency-window: say how long the check waited
+            detail += f"; read {len(reads)} times, the last sent {reads[-1] - start:.2f} s after the answer"
+        raise Violation(case, problem, path=where, detail=detail)
 
 
 T = TypeVar("T")
