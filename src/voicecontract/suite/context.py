@@ -140,11 +140,10 @@ class RunContext:
         status: int | None = None,
     ) -> None:
         """Record one failure (once per operation, check and title), masked, with a curl line."""
-        key = (operation, check, title)
+        title = self.scrub.text(title)
         with self.lock:
-            if key in self._seen:
-                return
-            self._seen.add(key)
+            if (operation, check, title) in self._seen:
+                return  # the curl line of a repeat is never built
         line = ""
         if request is not None:
             method, rpath, query, body = request
@@ -152,17 +151,26 @@ class RunContext:
             line = curl(method, base + rpath, query or {}, body, self.scrub, has_body=method.upper() != "GET")
         failure = Failure(
             operation,
-            Issue(path, check, self.scrub.text(title)),
+            Issue(path, check, title),
             self.scrub.text(detail),
             phase,
             self.seed,
             line,
             status,
         )
+        if self.record(failure):
+            self.say(f"  FAIL {operation} [{check}] {failure.title}")
+
+    def record(self, failure: Failure) -> bool:
+        """Add a failure unless one with its operation, check and title is in already; whether it was added."""
+        key = (failure.operation, failure.check, failure.title)
         with self.lock:
+            if key in self._seen:
+                return False
+            self._seen.add(key)
             self.failures.append(failure)
-            self.operations.setdefault(operation, OperationStats()).failures += 1
-        self.say(f"  FAIL {operation} [{check}] {failure.title}")
+            self.operations.setdefault(failure.operation, OperationStats()).failures += 1
+        return True
 
     def fail_case(
         self, case: Any, check: str, title: str, detail: str, phase: str, path: str = "", status: int | None = None

@@ -226,12 +226,9 @@ class LinksPhase:
                 except PrerequisiteError:
                     continue
                 for path, short in self._short_secret_sites(op.body_node, body, ()):
-                    changed = copy.deepcopy(body)
-                    holder = changed
-                    for key in path[:-1]:
-                        holder = holder[key]
-                    holder[path[-1]] = short
-                    self.call(op, {}, changed, what="a secret shorter than a masked hint")
+                    changed = self.builder.set_path(op, body, path, short)
+                    if changed is not None:
+                        self.call(op, {}, changed, what="a secret shorter than a masked hint")
 
     def _short_secret_sites(self, node: Any, value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
         """(path, short value) for every secret string of ``value`` whose schema allows a short one."""

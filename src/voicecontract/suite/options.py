@@ -15,6 +15,19 @@ class UsageError(Exception):
     """A bad option or an unreachable target: exit code 2, with this message."""
 
 
+def count_or_auto(value: int | str, flag: str) -> int | None:
+    """``N`` (an int or its digits, at least 1) as an int, None for ``auto``; a UsageError naming ``flag`` otherwise."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int):
+        if value < 1:
+            raise UsageError(f"{flag} must be at least 1 (or auto)")
+        return value
+    if value == "auto":
+        return None
+    raise UsageError(f"{flag} takes a number or auto, not {value!r}")
+
+
 @dataclass
 class RunOptions:
     """Everything ``voicecontract run`` takes."""

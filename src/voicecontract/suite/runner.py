@@ -18,7 +18,14 @@ from voicecontract.suite.context import RunContext
 from voicecontract.suite.fixtures import load_fixtures
 from voicecontract.suite.links import LinksPhase, StepFailedError
 from voicecontract.suite.masking import Scrubber
-from voicecontract.suite.options import ALL_PHASES, SCHEMATHESIS_PHASES, SHARDED_PHASES, RunOptions, UsageError
+from voicecontract.suite.options import (
+    ALL_PHASES,
+    SCHEMATHESIS_PHASES,
+    SHARDED_PHASES,
+    RunOptions,
+    UsageError,
+    count_or_auto,
+)
 from voicecontract.suite.requests import PrerequisiteError
 from voicecontract.suite.result import LinkOutcome, RunResult
 from voicecontract.suite.target import Target, TransportError
@@ -40,15 +47,10 @@ def resolve_workers(workers: int | str, *, operations: int = 1, in_process: bool
     requests, so one per operation hides the latency. In-process the app runs on the same two
     cores and threads only contend for the interpreter (measured: 2 and 4 workers are slower).
     """
-    if isinstance(workers, int):
-        if workers < 1:
-            raise UsageError("--workers must be at least 1 (or auto)")
-        return workers
-    if workers == "auto":
-        return 1 if in_process else max(1, min(MAX_AUTO_WORKERS, operations))
-    if str(workers).isdigit():
-        return resolve_workers(int(workers))
-    raise UsageError(f"--workers takes a number or auto, not {workers!r}")
+    n = count_or_auto(workers, "--workers")
+    if n is not None:
+        return n
+    return 1 if in_process else max(1, min(MAX_AUTO_WORKERS, operations))
 
 
 class Suite:

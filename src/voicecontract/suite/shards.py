@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO, cast
 
 from voicecontract.spec import SpecIndex
-from voicecontract.suite.options import SHARDED_PHASES, RunOptions, UsageError
+from voicecontract.suite.options import SHARDED_PHASES, RunOptions, UsageError, count_or_auto
 from voicecontract.suite.result import RUN_LEVEL, Failure, OperationStats
 
 MAX_AUTO_PROCESSES = 8
@@ -52,15 +52,10 @@ def resolve_processes(value: int | str, *, in_process: bool, operations: int) ->
     suite and the reference server are CPU-bound on one interpreter, and processes are what uses
     the other cores.
     """
-    if isinstance(value, int):
-        if value < 1:
-            raise UsageError("--processes must be at least 1 (or auto)")
-        return value
-    if value == "auto":
-        return max(1, min(MAX_AUTO_PROCESSES, usable_cores(), operations)) if in_process else 1
-    if str(value).isdigit():
-        return resolve_processes(int(value), in_process=in_process, operations=operations)
-    raise UsageError(f"--processes takes a number or auto, not {value!r}")
+    n = count_or_auto(value, "--processes")
+    if n is not None:
+        return n
+    return max(1, min(MAX_AUTO_PROCESSES, usable_cores(), operations)) if in_process else 1
 
 
 def operation_weight(ix: SpecIndex, label: str) -> int:
@@ -248,12 +243,7 @@ def absorb(run: Any, outcome: ShardOutcome) -> None:
             mine.cases += stats.cases
             mine.statuses.update(stats.statuses)
         for failure in outcome.failures:
-            key = (failure.operation, failure.check, failure.title)
-            if key in run._seen:
-                continue
-            run._seen.add(key)
-            run.failures.append(failure)
-            run.operations.setdefault(failure.operation, OperationStats()).failures += 1
+            run.record(failure)  # the worker said it already
         # the workers said their notes already; the summary lists each once
         run.notes.extend(n for n in outcome.notes if n not in run.notes)
 

@@ -87,9 +87,11 @@ def read_after_write(run: RunContext, response: Any, case: Any) -> None:
         return
     answered = json_of(response)
     token = token_of(run, case)
+    reads: list[float] = []  # when each read was sent, for the failure's detail
 
     def attempt() -> tuple[str, str] | None:
         """(problem, where) when the resource does not yet read back as answered; None when it does."""
+        reads.append(time.monotonic())
         found = read_back(run, op, answered, token=token)
         if found is None:
             return None
@@ -103,14 +105,8 @@ def read_after_write(run: RunContext, response: Any, case: Any) -> None:
         where = first_difference(answered, answer.body) or ""
         return None if not where else (f"{read.label} does not return what {op.label} answered", where)
 
-    reads: list[float] = []  # when each read was sent, for the failure's detail
-
-    def timed() -> tuple[str, str] | None:
-        reads.append(time.monotonic())
-        return attempt()
-
     start = time.monotonic()
-    last = within_window(timed, run.options.consistency_window_ms / 1000)
+    last = within_window(attempt, run.options.consistency_window_ms / 1000)
     if last is not None:
         problem, where = last
         detail = f"{problem} (at {where or '/'})" if where else problem
