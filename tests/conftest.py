@@ -27,6 +27,23 @@ def spec_copy(spec_doc: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(spec_doc)
 
 
+@pytest.fixture(autouse=True)
+def _packaged_spec_left_as_it_was() -> Any:
+    """Fail the test that edits the packaged spec, which the validators, the index and the server share.
+
+    Such an edit failed whichever later test compared against the spec in the same xdist worker
+    (order-dependent: CI saw it, a local run did not); this names the test that made the edit.
+    """
+    from voicecontract.spec import index
+    from voicecontract.spec.load import packaged_spec, packaged_spec_bytes
+
+    yield
+    if packaged_spec.cache_info().currsize and packaged_spec() != json.loads(packaged_spec_bytes()):
+        packaged_spec.cache_clear()  # later tests start from a fresh document and index
+        index.cache_clear()
+        pytest.fail("this test edited packaged_spec() (or a node of index(), which shares it): deep-copy what you change")
+
+
 def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "broken.json") -> Path:
     """Write a spec document to a file and return its path."""
     path = tmp_path / name

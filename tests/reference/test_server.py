@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -409,7 +410,7 @@ def test_openapi_and_healthz(client: TestClient) -> None:
 
 def _seed_request() -> dict[str, Any]:
     op = next(o for o in index().operations.values() if o.role == "update" and o.resource == "PhoneNumber")
-    return dict(op.raw["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"])
+    return copy.deepcopy(op.raw["requestBody"]["content"]["application/json"]["examples"]["seed"]["value"])
 
 
 def test_the_docs_request_is_accepted_with_its_connection_inline(a: Api) -> None:
