@@ -16,9 +16,14 @@ SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 
 
 @pytest.fixture(scope="session")
-def spec_doc() -> dict[str, Any]:
-    """The hand-maintained spec, loaded once (do not mutate; use ``spec_copy``)."""
+def _spec_doc_pristine() -> dict[str, Any]:
     return load_spec_file(SPEC_PATH)
+
+
+@pytest.fixture(scope="session")
+def spec_doc(_spec_doc_pristine: dict[str, Any]) -> dict[str, Any]:
+    """The hand-maintained spec, loaded once (do not mutate; use ``spec_copy``: a guard fails a test that does)."""
+    return copy.deepcopy(_spec_doc_pristine)
 
 
 @pytest.fixture
@@ -28,8 +33,9 @@ def spec_copy(spec_doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _packaged_spec_left_as_it_was() -> Any:
-    """Fail the test that edits the packaged spec, which the validators, the index and the server share.
+def _shared_specs_left_as_they_were(request: pytest.FixtureRequest) -> Any:
+    """Fail the test that edits a shared spec: ``packaged_spec()`` (the validators, the index and the
+    server share it) or the session's ``spec_doc``.
 
     Such an edit failed whichever later test compared against the spec in the same xdist worker
     (order-dependent: CI saw it, a local run did not); this names the test that made the edit.
@@ -42,6 +48,12 @@ def _packaged_spec_left_as_it_was() -> Any:
         packaged_spec.cache_clear()  # later tests start from a fresh document and index
         index.cache_clear()
         pytest.fail("this test edited packaged_spec() (or a node of index(), which shares it): deep-copy what you change")
+    if "spec_doc" in request.fixturenames:
+        doc, pristine = request.getfixturevalue("spec_doc"), request.getfixturevalue("_spec_doc_pristine")
+        if doc != pristine:
+            doc.clear()
+            doc.update(copy.deepcopy(pristine))
+            pytest.fail("this test edited the session's spec_doc: use spec_copy")
 
 
 def write_spec(tmp_path: Path, doc: dict[str, Any], name: str = "broken.json") -> Path:
