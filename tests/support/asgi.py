@@ -144,9 +144,6 @@ def lagging_reads(app: App, lag: float) -> App:
     async def call(method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
         out: dict[str, Any] = {"body": b""}
 
-        async def receive() -> Any:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 out["status"] = message["status"]
@@ -156,7 +153,7 @@ def lagging_reads(app: App, lag: float) -> App:
         scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": query,
                  "headers": headers, "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
                  "client": ("127.0.0.1", 1), "root_path": "", "asgi": {"version": "3.0"}}
-        await app(scope, receive, send)
+        await app(scope, replay([{"type": "http.request", "body": b"", "more_body": False}]), send)
         return out["status"], out["body"]
 
     def key_of(query: bytes) -> str | None:
@@ -166,7 +163,7 @@ def lagging_reads(app: App, lag: float) -> App:
                 return values[name][0]
         return None
 
-    read_paths = {"/v1/numbers": "/v1/numbers", "/v1/agents": "/v1/agents", "/v1/account_connections": "/v1/account_connections"}
+    read_paths = ("/v1/numbers", "/v1/agents", "/v1/account_connections")  # a write is POST <read path>/<verb>
 
     async def middleware(scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
